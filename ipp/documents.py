@@ -1,0 +1,181 @@
+"""Private documents: upload checks, storage, who may see them, and the one view that serves them.
+
+Every document (identity proofs, certificates, letters, evidence) is stored through
+Django's storage API under a name we choose and is never given a public URL. The only
+way to read one is ``document_view``, which checks ``document_can_view`` and logs each
+view of a document that identifies a person.
+"""
+
+import hashlib
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from PIL import Image, ImageOps
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from .models import Document, DocumentView
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+_MAGIC = [(b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG)]
+_EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
+_TYPE_NAMES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
+# Names in a PDF that make it run something when opened: no document needs them.
+_PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+# Pillow warns past MAX_IMAGE_PIXELS and raises only at twice that; we refuse at the warning.
+MAX_IMAGE_PIXELS = 50_000_000
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    content: bytes
+    content_type: str
+    original_name: str
+
+
+def _sniff(head: bytes) -> str | None:
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+
+
+def check_upload(upload, *, max_bytes: int | None = None) -> CheckedUpload:
+    """Prove an upload is a real PDF, JPEG or PNG, within the size limit.
+
+    Images are re-encoded, which drops EXIF (location, device) and anything hidden
+    after the image data. Raises ``ValidationError`` with a message for the user.
+    """
+    max_bytes = max_bytes or settings.IPP_UPLOAD_MAX_BYTES
+    name = get_valid_filename((upload.name or "document").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[:150] or "document"
+    if upload.size is not None and upload.size > max_bytes:
+        raise ValidationError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": round(upload.size / 1_048_576, 1), "limit": round(max_bytes / 1_048_576)},
+            code="too_large",
+        )
+    upload.seek(0)
+    content = upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise ValidationError(_("The file is larger than the %(limit)s MB limit.") % {"limit": round(max_bytes / 1_048_576)}, code="too_large")
+    if not content:
+        raise ValidationError(_("The file is empty."), code="empty")
+    content_type = _sniff(content[:8])
+    if content_type is None:
+        raise ValidationError(_("Only PDF, JPEG or PNG files are accepted; this file is none of them."), code="type")
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    claimed = _EXTENSIONS.get(suffix)
+    if suffix and claimed != content_type:
+        raise ValidationError(
+            _("The file is named “%(name)s” but its content is %(actual)s; rename it or export it again.")
+            % {"name": name, "actual": _TYPE_NAMES[content_type]},
+            code="type_mismatch",
+        )
+    if content_type == PDF:
+        _check_pdf(content)
+    else:
+        content = _reencode_image(content, content_type)
+    return CheckedUpload(content=content, content_type=content_type, original_name=name)
+
+
+def _check_pdf(content: bytes) -> None:
+    unreadable = ValidationError(_("The PDF cannot be read; it may be damaged. Export it again."), code="pdf_invalid")
+    active = ValidationError(_("The PDF contains scripts or attachments; upload a plain PDF (print it to PDF)."), code="pdf_active")
+    if any(marker in content for marker in _PDF_ACTIVE_CONTENT):
+        raise active
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted:
+            raise ValidationError(_("The PDF is password-protected; upload it without a password."), code="pdf_encrypted")
+        if len(reader.pages) == 0:
+            raise unreadable
+        root = reader.trailer["/Root"]
+        names = root.get("/Names") or {}
+        open_action = root.get("/OpenAction")
+        runs_on_open = hasattr(open_action, "get") and open_action.get("/S") in ("/JavaScript", "/Launch")
+        if runs_on_open or "/AA" in root or "/JavaScript" in names or "/EmbeddedFiles" in names:
+            raise active
+    except ValidationError:
+        raise
+    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError, OSError, RecursionError) as exc:
+        raise unreadable from exc
+
+
+def _reencode_image(content: bytes, content_type: str) -> bytes:
+    fmt = "JPEG" if content_type == JPEG else "PNG"
+    unreadable = ValidationError(_("The image cannot be read; it may be damaged."), code="image_invalid")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content), formats=[fmt]) as probe:
+                if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                    raise ValidationError(_("The image is too large (%(w)s × %(h)s pixels).") % {"w": probe.width, "h": probe.height}, code="image_bomb")
+                probe.verify()
+            with Image.open(io.BytesIO(content), formats=[fmt]) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)  # keep the picture upright once EXIF is gone
+                if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+                    image = image.convert("RGB")
+                out = io.BytesIO()
+                image.save(out, format=fmt, **({"quality": 90} if fmt == "JPEG" else {"optimize": True}))
+                return out.getvalue()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError(_("The image is too large to open safely."), code="image_bomb") from exc
+    except Exception as exc:  # Pillow raises many kinds of errors on damaged files  # noqa: BLE001
+        raise unreadable from exc
+
+
+def document_store(*, owner, purpose: str, upload: CheckedUpload) -> Document:
+    """Save a checked upload as a private document of ``owner``."""
+    document = Document(
+        id=uuid.uuid4(),
+        owner=owner,
+        purpose=purpose,
+        original_name=upload.original_name,
+        content_type=upload.content_type,
+        size=len(upload.content),
+        sha256=hashlib.sha256(upload.content).hexdigest(),
+    )
+    document.file.save(upload.original_name, ContentFile(upload.content), save=False)
+    document.save()
+    return document
+
+
+def document_can_view(user, document: Document) -> bool:
+    """Its owner and the platform's reviewers and admins; nobody else."""
+    if not user.is_authenticated:
+        return False
+    return document.owner_id == user.pk or user.is_platform_staff
+
+
+@login_required
+@xframe_options_sameorigin  # shown in a frame beside the data on review screens
+def document_view(request, document_id):
+    document = get_object_or_404(Document, pk=document_id)
+    if not document_can_view(request.user, document):
+        # The same answer as a missing id: nobody learns which ids exist.
+        raise Http404
+    if document.purpose in Document.LOGGED_PURPOSES:
+        DocumentView.objects.create(document=document, viewer=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    try:
+        handle = document.file.storage.open(document.file.name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=document.content_type, as_attachment=request.GET.get("download") == "1",
+                            filename=document.original_name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+__all__ = ["CheckedUpload", "check_upload", "document_can_view", "document_store", "document_view"]

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import documents, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("agreement/", views.agreement, name="agreement"),
+    path("health/", views.health, name="health"),
+    path("documents/<uuid:document_id>/", documents.document_view, name="document"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("accounts.urls")),
+]
+
+handler403 = "ipp.views.permission_denied"
+handler404 = "ipp.views.page_not_found"
+handler500 = "ipp.views.server_error"

@@ -1,0 +1,53 @@
+"""Working-day arithmetic on China's calendar (the one home for it).
+
+China moves weekends around its public holidays: some Saturdays and Sundays are
+make-up working days (调休) and some weekdays are holidays. ``holidays.CN`` knows both,
+and each year's schedule is published around November, so keep the package current.
+"""
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+from django.utils import timezone
+
+
+@lru_cache(maxsize=8)
+def _calendar(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("CN", years=range(year - 1, year + 3))
+
+
+def is_working_day(day: dt.date) -> bool:
+    return _calendar(day.year).is_working_day(day)
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days after ``start`` (``start`` itself never counts)."""
+    day = start
+    remaining = days
+    while remaining > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
+    if end < start:
+        return -working_days_between(end, start)
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        count += is_working_day(day)
+    return count
+
+
+def due_date(submitted_at: dt.datetime, working_days: int) -> dt.date:
+    """The due date of work submitted at ``submitted_at`` (China time), due in ``working_days``."""
+    local_day = timezone.localtime(submitted_at, timezone.get_fixed_timezone(8 * 60)).date()
+    return add_working_days(local_day, working_days)
+
+
+def today_in_china() -> dt.date:
+    return timezone.localtime(timezone.now(), timezone.get_fixed_timezone(8 * 60)).date()
