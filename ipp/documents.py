@@ -11,13 +11,16 @@ import io
 import uuid
 import warnings
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -35,6 +38,14 @@ _TYPE_NAMES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
 _PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
 # Pillow warns past MAX_IMAGE_PIXELS and raises only at twice that; we refuse at the warning.
 MAX_IMAGE_PIXELS = 50_000_000
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Local storage whose only URL for a document is the permission-checked view."""
+
+    def url(self, name: str | None) -> str:
+        stem = PurePosixPath(name or "").stem
+        return reverse("document", args=[stem])
 
 
 @dataclass(frozen=True)

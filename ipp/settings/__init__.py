@@ -19,9 +19,8 @@ env = environ.Env()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="" if not DEBUG else "dev-only-insecure-key-" + "x" * 40)
-if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for development).")
+# Without DEBUG there is no default: Django refuses to start with an empty SECRET_KEY.
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-" + "x" * 40 if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -140,6 +139,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Private documents: never under a public URL. Served only by ipp.documents.document_view.
 PRIVATE_ROOT = VAR_DIR / "private"
@@ -161,8 +161,8 @@ if STORAGE == "s3":
     }
 elif STORAGE == "local":
     _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_ROOT), "base_url": None},
+        "BACKEND": "ipp.documents.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_ROOT)},
     }
 else:
     raise environ.ImproperlyConfigured("STORAGE must be 'local' or 's3'.")

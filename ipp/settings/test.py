@@ -10,8 +10,6 @@ import socket
 import tempfile
 from urllib.parse import urlparse
 
-os.environ.setdefault("SECRET_KEY", "test-" + "k" * 50)
-
 from ipp.settings import *  # noqa: E402,F403
 from ipp.settings import DATABASES, env  # noqa: E402
 
@@ -38,6 +36,7 @@ TEST_REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15")
 USING_REDIS = service_answers(TEST_REDIS_URL, 6379)
 
 DEBUG = False
+SECRET_KEY = "test-" + "k" * 50
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Rate limits need a working cache; a per-process one keeps parallel test workers apart.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -48,7 +47,7 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 PRIVATE_ROOT = tempfile.mkdtemp(prefix="ipp-private-")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+    "default": {"BACKEND": "ipp.documents.PrivateFileSystemStorage",
                 "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None}},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

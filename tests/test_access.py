@@ -1,0 +1,114 @@
+"""Every role against every page and document URL: who gets in, who gets 403/404, who is sent to sign in."""
+
+import pytest
+from django.urls import reverse
+
+from accounts import services
+from accounts.models import User
+from ipp.models import DocumentView
+
+from .conftest import checked_pdf, make_user
+
+ROLES = ["anonymous", "holder_a", "holder_b", "agent", "seller", "reviewer", "admin"]
+OK, LOGIN, FORBIDDEN, NOT_FOUND = 200, "login", 403, 404
+
+
+@pytest.fixture
+def world(db):
+    reviewer = make_user("rev@example.com", role=User.Role.REVIEWER)
+    users = {
+        "anonymous": None,
+        "holder_a": make_user("a@example.com", name="Alpha Co", category=User.RegistrantCategory.ENTITY, verified_by=reviewer),
+        "holder_b": make_user("b@example.com", name="Beta Co", category=User.RegistrantCategory.ENTITY, verified_by=reviewer),
+        "agent": make_user("agent@example.com", name="Agency", identity=User.Identity.AGENT, verified_by=reviewer),
+        "seller": make_user("seller@example.com", role=User.Role.SELLER),
+        "reviewer": reviewer,
+        "admin": make_user("admin@example.com", role=User.Role.ADMIN),
+    }
+    # Holder A has a pending sole-account statement and a pending identity renewal to review.
+    pending_holder = make_user("c@example.com", name="Alpha Co")
+    statement = services.sole_account_submit(user=users["holder_a"], statement=checked_pdf("statement.pdf"))
+    proof = services.identity_submit(user=pending_holder, document_kind="passport", document_number="P1",
+                                     expires_on=None, document=checked_pdf())
+    return users, {"identity_proof": proof, "statement": statement,
+                   "doc_a": users["holder_a"].identity_proofs.get().document, "statement_doc": statement.document}
+
+
+def client_for(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def outcome(response):
+    if response.status_code == 302 and "/login" in response["Location"]:
+        return LOGIN
+    return response.status_code
+
+
+PAGES = {
+    # name: (url factory, {role: expected})
+    "home": (lambda o: reverse("home"), {"anonymous": OK, "*": 302}),
+    "agreement": (lambda o: reverse("agreement"), {"*": OK}),
+    "health": (lambda o: reverse("health"), {"*": OK}),
+    "dashboard": (lambda o: reverse("dashboard"), {"anonymous": LOGIN, "*": OK}),
+    "identity": (lambda o: reverse("identity"), {"anonymous": LOGIN, "holder_a": OK, "holder_b": OK, "agent": OK, "*": FORBIDDEN}),
+    "sole_account": (lambda o: reverse("sole_account"), {"anonymous": LOGIN, "holder_a": OK, "holder_b": OK, "agent": OK, "*": FORBIDDEN}),
+    "review_queue": (lambda o: reverse("review_queue"), {"anonymous": LOGIN, "reviewer": OK, "admin": OK, "*": FORBIDDEN}),
+    "review_identity": (lambda o: reverse("review_identity", args=[o["identity_proof"].pk]),
+                        {"anonymous": LOGIN, "reviewer": OK, "admin": OK, "*": FORBIDDEN}),
+    "review_sole_account": (lambda o: reverse("review_sole_account", args=[o["statement"].pk]),
+                            {"anonymous": LOGIN, "reviewer": OK, "admin": OK, "*": FORBIDDEN}),
+    "document_of_holder_a": (lambda o: reverse("document", args=[o["doc_a"].pk]),
+                             {"anonymous": LOGIN, "holder_a": OK, "reviewer": OK, "admin": OK, "*": NOT_FOUND}),
+    "statement_of_holder_a": (lambda o: reverse("document", args=[o["statement_doc"].pk]),
+                              {"anonymous": LOGIN, "holder_a": OK, "reviewer": OK, "admin": OK, "*": NOT_FOUND}),
+    "django_admin": (lambda o: reverse("admin:index"), {"admin": OK, "*": LOGIN}),
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_gets_the_expected_answer_on_every_page(client, world, page, role):
+    users, objects = world
+    make_url, expected = PAGES[page]
+    want = expected.get(role, expected.get("*"))
+    response = client_for(client, users[role]).get(make_url(objects))
+    assert outcome(response) == want, f"{role} on {page}: got {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ["holder_b", "agent", "seller"])
+def test_posting_a_decision_is_refused_to_non_reviewers_and_changes_nothing(client, world, role):
+    users, objects = world
+    proof = objects["identity_proof"]
+    response = client_for(client, users[role]).post(reverse("review_identity", args=[proof.pk]), {"decision": "approve"})
+    assert response.status_code == 403
+    proof.refresh_from_db()
+    assert proof.status == "pending"
+
+
+def test_a_document_id_that_does_not_exist_looks_the_same_as_one_you_may_not_see(client, world):
+    users, _ = world
+    import uuid
+
+    response = client_for(client, users["holder_b"]).get(reverse("document", args=[uuid.uuid4()]))
+    assert response.status_code == 404
+
+
+def test_each_view_of_an_identity_document_is_logged_with_the_viewer(client, world):
+    users, objects = world
+    url = reverse("document", args=[objects["doc_a"].pk])
+    client_for(client, users["reviewer"]).get(url)
+    client.get(url)
+    views = DocumentView.objects.filter(document=objects["doc_a"])
+    assert views.count() == 2
+    assert set(views.values_list("viewer__email", flat=True)) == {"rev@example.com"}
+
+
+def test_documents_are_served_privately_and_never_cached(client, world):
+    users, objects = world
+    response = client_for(client, users["holder_a"]).get(reverse("document", args=[objects["doc_a"].pk]))
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Content-Type"] == "image/png"
+    # The storage's only URL for a document is this permission-checked view.
+    assert objects["doc_a"].file.url == reverse("document", args=[objects["doc_a"].pk])
