@@ -88,7 +88,7 @@ class IdentityProofForm(forms.Form):
 
 class SoleAccountForm(forms.Form):
     statement = DocumentField(
-        label=_("Signed exclusive-account statement"),
+        label=_("Signed sole-account statement"),
         help_text=_("Entities: stamped with the company seal. Individuals: signed. PDF, JPEG or PNG, up to 10 MB."),
     )
     confirm = forms.BooleanField(label=_("I confirm this is the only account that will file complaints for this name."))

@@ -69,6 +69,8 @@ class User(AbstractUser):
     contact_email = models.EmailField(_("contact email"), blank=True, help_text=_("Optional: also receives notices."))
     agreement_version = models.CharField(max_length=20, blank=True)
     agreement_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Notices are written in the language the user signed up in.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -138,6 +140,11 @@ class ReviewedSubmission(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def failure_reason_label(self) -> str:
+        """The reason in words, from the subclass's own list of reasons."""
+        return self.FailureReason(self.failure_reason).label if self.failure_reason else ""
+
 
 class IdentityProof(ReviewedSubmission):
     class DocumentKind(models.TextChoices):
@@ -158,7 +165,7 @@ class IdentityProof(ReviewedSubmission):
         OTHER = "other", _("Other (see the reviewer's note).")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_proofs")
-    document_kind = models.CharField(_("document"), max_length=25, choices=DocumentKind.choices)
+    document_kind = models.CharField(_("document type"), max_length=25, choices=DocumentKind.choices)
     document_number = models.CharField(_("document number"), max_length=60)
     expires_on = models.DateField(_("expiry date"), null=True, blank=True)
     document = models.ForeignKey("ipp.Document", on_delete=models.PROTECT, related_name="+")

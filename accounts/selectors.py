@@ -40,8 +40,8 @@ def filing_block_reason(user: User) -> str | None:
     if proof.status == ReviewStatus.PENDING:
         return _("Your proof of identity is being reviewed (due by %(due)s).") % {"due": proof.due_on.isoformat()}
     if proof.status == ReviewStatus.FAILED:
-        return _("Your proof of identity was not accepted: %(reason)s Fix it and submit it again.") % {
-            "reason": IdentityProof.FailureReason(proof.failure_reason).label}
+        return _("Your proof of identity was not accepted (%(reason)s). Fix it and submit it again.") % {
+            "reason": proof.failure_reason_label.rstrip(".")}
     if proof.status == ReviewStatus.EXPIRED:
         return _("Your identity document has expired: upload a current one.")
     if needs_sole_account_confirmation(user):
@@ -50,7 +50,7 @@ def filing_block_reason(user: User) -> str | None:
             return _("Another account is confirmed as the sole account of “%(name)s”; only that account may file.") % {
                 "name": user.complainant_name}
         return _("Another account is registered under “%(name)s”. Until one account is confirmed as the sole "
-                 "account, none of them may file: upload the signed exclusive-account statement.") % {
+                 "account, none of them may file: upload the signed sole-account statement.") % {
             "name": user.complainant_name}
     return None
 

@@ -5,7 +5,7 @@ import ipaddress
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ipp import workdays
 from ipp.documents import CheckedUpload, document_store
@@ -39,6 +39,7 @@ def user_complete_signup(*, user: User, complainant_name: str, location: str, id
     user.identity = identity
     user.registrant_category = registrant_category
     user.contact_email = contact_email.strip().lower()
+    user.language = translation.get_language() if translation.get_language() in dict(settings.LANGUAGES) else "en"
     user.agreement_version = settings.IPP_USER_AGREEMENT_VERSION
     user.agreement_accepted_at = timezone.now()
     user.full_clean(exclude=["password"])

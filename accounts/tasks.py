@@ -18,7 +18,7 @@ def send_review_decision(model_name: str, pk: int) -> None:
     if submission is None or submission.status == "pending":
         return
     context = {"submission": submission, "user": submission.user, "kind": model_name}
-    with translation.override("en"):
+    with translation.override(submission.user.language):
         subject = render_to_string("accounts/email/review_decision_subject.txt", context).strip()
         body = render_to_string("accounts/email/review_decision.txt", context)
     send_mail(subject, body, None, submission.user.notice_recipients)

@@ -80,7 +80,7 @@ def sole_account(request):
         form = SoleAccountForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             services.sole_account_submit(user=user, statement=form.cleaned_data["statement"])
-            messages.success(request, _("Your exclusive-account statement is with our reviewers."))
+            messages.success(request, _("Your sole-account statement is with our reviewers."))
             return redirect("sole_account")
     return render(request, "accounts/sole_account.html", {
         "needed": needed, "pending": pending, "holder": holder, "form": form,

@@ -19,7 +19,7 @@ class Document(models.Model):
         IDENTITY = "identity", _("Identity document")
         BUSINESS_REGISTRATION = "business_registration", _("Business registration certificate")
         LEGAL_REPRESENTATIVE_ID = "legal_representative_id", _("Legal representative's ID")
-        SOLE_ACCOUNT_STATEMENT = "sole_account_statement", _("Exclusive-account statement")
+        SOLE_ACCOUNT_STATEMENT = "sole_account_statement", _("Sole-account statement")
         CERTIFICATE = "certificate", _("IPR certificate")
         AUTHORISATION_LETTER = "authorisation_letter", _("Authorisation letter")
         EVIDENCE = "evidence", _("Evidence")

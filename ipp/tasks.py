@@ -1,6 +1,7 @@
 """Portal-wide tasks, and the one way services enqueue work."""
 
 import logging
+from importlib import import_module
 
 from celery import shared_task
 from django.db import transaction
@@ -17,11 +18,15 @@ def enqueue(task_name: str, *args) -> None:
     periodic sweeps, which read the database, not the queue.
     """
 
-    def send():
-        from ipp.celery import app
+    from ipp.celery import app
 
+    # Celery discovers tasks lazily (at worker start); the web process imports them here.
+    import_module(task_name.rpartition(".")[0])
+    task = app.tasks[task_name]
+
+    def send():
         try:
-            app.send_task(task_name, args=args)
+            task.apply_async(args=args)
         except Exception:  # kombu raises several kinds when the broker is down  # noqa: BLE001
             logger.exception("Could not enqueue %s%r; the sweeps will catch up", task_name, args)
 
