@@ -8,7 +8,7 @@ from .models import IdentityProof, SoleAccountStatement
 _MODELS = {"identityproof": IdentityProof, "soleaccountstatement": SoleAccountStatement}
 
 
-@shared_task(name="accounts.tasks.send_review_decision", acks_late=True, time_limit=60)
+@shared_task(name="accounts.tasks.send_review_decision", acks_late=True, time_limit=60, soft_time_limit=50)
 def send_review_decision(model_name: str, pk: int) -> None:
     """Tell the account holder how the review of its submission ended.
 
