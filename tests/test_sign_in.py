@@ -1,0 +1,129 @@
+"""Sign-up with a 6-digit emailed code; a code again when a sign-in comes from a new device or network."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import AccountEvent, KnownDevice, User
+
+from .conftest import PASSWORD, make_user
+
+SIGNUP = {
+    "email": "brand@example.com", "password1": PASSWORD, "password2": PASSWORD,
+    "complainant_name": "Brand Co", "location": "CN", "identity": "owner", "registrant_category": "entity",
+    "contact_email": "legal@example.com", "accept_agreement": "on",
+}
+
+
+def last_code(email: str) -> str:
+    message = [m for m in mail.outbox if email in m.to][-1]
+    return re.search(r"\b(\d{6})\b", message.body).group(1)
+
+
+def sign_in(client, email, ip="203.0.113.7", password=PASSWORD):
+    return client.post(reverse("account_login"), {"login": email, "password": password}, REMOTE_ADDR=ip)
+
+
+@pytest.mark.django_db
+def test_sign_up_stores_the_declarations_and_emails_a_six_digit_code(client):
+    response = client.post(reverse("account_signup"), SIGNUP)
+    assert response.status_code == 302
+    user = User.objects.get(email="brand@example.com")
+    assert (user.identity, user.registrant_category, user.location.code) == ("owner", "entity", "CN")
+    assert user.agreement_version and user.agreement_accepted_at
+    assert user.contact_email == "legal@example.com"
+    code = last_code("brand@example.com")
+    assert len(code) == 6 and code.isdigit()
+    response = client.post(reverse("account_email_verification_sent"), {"code": code})
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert user.emailaddress_set.get().verified
+
+
+@pytest.mark.django_db
+def test_sign_up_without_accepting_the_agreement_is_refused_with_a_message(client):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "accept_agreement": ""})
+    assert response.status_code == 200
+    assert "You must accept the user agreement" in response.content.decode()
+    assert not User.objects.filter(email="brand@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_a_wrong_code_is_refused_and_the_account_stays_unverified(client):
+    client.post(reverse("account_signup"), SIGNUP)
+    code = last_code("brand@example.com")
+    wrong = "000000" if code != "000000" else "111111"
+    response = client.post(reverse("account_email_verification_sent"), {"code": wrong})
+    assert response.status_code == 200
+    assert not User.objects.get(email="brand@example.com").emailaddress_set.get().verified
+
+
+@pytest.mark.django_db
+def test_sign_in_from_a_known_device_and_network_needs_no_code(client, holder):
+    KnownDevice.objects.all().delete()
+    sign_in(client, holder.email)  # first sign-in of an account with no history
+    assert client.get(reverse("dashboard")).status_code == 200
+    client.post(reverse("account_logout"))
+    mail.outbox.clear()
+    response = sign_in(client, holder.email)
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard")
+    assert not mail.outbox
+
+
+@pytest.mark.django_db
+def test_sign_in_from_a_new_network_asks_for_the_emailed_code(client, holder):
+    sign_in(client, holder.email, ip="203.0.113.7")
+    client.post(reverse("account_logout"))
+    mail.outbox.clear()
+    response = sign_in(client, holder.email, ip="198.51.100.20")
+    assert response.status_code == 302 and response["Location"] == reverse("account_confirm_login_code")
+    assert client.get(reverse("dashboard")).status_code == 302  # not signed in yet
+    assert AccountEvent.objects.filter(user=holder, action="unusual_sign_in").exists()
+    response = client.post(reverse("account_confirm_login_code"), {"code": last_code(holder.email)}, REMOTE_ADDR="198.51.100.20")
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert KnownDevice.objects.filter(user=holder, network="198.51.100.0/24").exists()
+
+
+@pytest.mark.django_db
+def test_sign_in_from_a_new_device_asks_for_the_code(client, holder):
+    from django.test import Client
+
+    sign_in(client, holder.email)
+    other_browser = Client()
+    response = sign_in(other_browser, holder.email)
+    assert response["Location"] == reverse("account_confirm_login_code")
+
+
+@pytest.mark.django_db
+def test_repeated_failed_sign_ins_are_rate_limited(client, holder):
+    for _ in range(5):
+        sign_in(client, holder.email, password="wrong-password-123")
+    response = sign_in(client, holder.email)  # even the right password is refused for now
+    assert "Too many failed login attempts" in response.content.decode()
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_code_entry_is_limited_to_a_few_attempts(client, holder):
+    sign_in(client, holder.email, ip="203.0.113.7")
+    client.post(reverse("account_logout"))
+    sign_in(client, holder.email, ip="198.51.100.20")
+    for _ in range(5):
+        response = client.post(reverse("account_confirm_login_code"), {"code": "999999"}, REMOTE_ADDR="198.51.100.20")
+    # After the allowed attempts the pending sign-in is dropped: back to the sign-in page.
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_reviewers_can_enrol_totp_after_confirming_their_password(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    assert len(page.context["form"].secret) >= 16  # the TOTP secret to scan is offered
