@@ -204,6 +204,9 @@ class SoleAccountStatement(ReviewedSubmission):
             models.UniqueConstraint(fields=["complainant_key"], condition=Q(status="verified"), name="one_sole_account_per_complainant"),
         ]
 
+    def __str__(self) -> str:
+        return f"Sole-account statement of {self.user}"
+
 
 class AccountEvent(models.Model):
     """The audit trail of an account: one row per thing that happened to it."""
@@ -232,6 +235,9 @@ class AccountEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user}: {self.get_action_display()}"
+
 
 class KnownDevice(models.Model):
     """A device (cookie) and network an account has signed in from; anything else is unusual."""
@@ -244,3 +250,6 @@ class KnownDevice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "device_id", "network"], name="unique_known_device")]
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.network}"

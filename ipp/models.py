@@ -63,9 +63,15 @@ class DocumentView(models.Model):
     class Meta:
         ordering = ["-viewed_at"]
 
+    def __str__(self) -> str:
+        return f"{self.viewer} viewed {self.document_id} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
 
 class Heartbeat(models.Model):
     """The last time a background process proved it runs (worker, beat)."""
 
     name = models.CharField(max_length=50, primary_key=True)
     beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
