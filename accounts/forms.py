@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -55,7 +56,8 @@ class IdentityProofForm(forms.Form):
     expires_on = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                  help_text=_("Required for passports, ID cards and driving licences."))
     document = DocumentField(label=_("Scan or photo of the document"),
-                             help_text=_("PDF, JPEG or PNG, up to 10 MB. Include every page or side with your details."))
+                             help_text=format_lazy(_("PDF, JPEG or PNG, up to {limit} MB. Include every page or side with your details."),
+                                                   limit=settings.IPP_UPLOAD_MAX_BYTES // 1_048_576))
     legal_representative_document = DocumentField(
         label=_("Legal representative's ID (if applicable)"), required=False,
         help_text=_("For business entities: the ID of the person who represents the company."),
@@ -89,7 +91,8 @@ class IdentityProofForm(forms.Form):
 class SoleAccountForm(forms.Form):
     statement = DocumentField(
         label=_("Signed sole-account statement"),
-        help_text=_("Entities: stamped with the company seal. Individuals: signed. PDF, JPEG or PNG, up to 10 MB."),
+        help_text=format_lazy(_("Entities: stamped with the company seal. Individuals: signed. PDF, JPEG or PNG, up to {limit} MB."),
+                              limit=settings.IPP_UPLOAD_MAX_BYTES // 1_048_576),
     )
     confirm = forms.BooleanField(label=_("I confirm this is the only account that will file complaints for this name."))
 

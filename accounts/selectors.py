@@ -34,7 +34,8 @@ def filing_block_reason(user: User) -> str | None:
         return _("Sign in first.")
     if not user.is_rights_holder:
         return _("Only rights holders and their agents register IP rights and file complaints.")
-    proof = identity_current(user)
+    # A verified proof keeps its standing while its renewal is reviewed.
+    proof = IdentityProof.objects.filter(user=user, status=ReviewStatus.VERIFIED).first() or identity_current(user)
     if proof is None:
         return _("Your identity is not verified yet: upload a proof of identity.")
     if proof.status == ReviewStatus.PENDING:

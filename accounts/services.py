@@ -26,6 +26,10 @@ class ReviewConflict(Exception):
     """The submission was already decided (or changed) by someone else."""
 
 
+class SoleAccountTaken(ReviewConflict):
+    """Another account is already confirmed as this complainant's sole account."""
+
+
 def _review_due_on(submitted_at: dt.datetime) -> dt.date:
     return workdays.due_date(submitted_at, settings.IPP_REVIEW_DUE_WORKING_DAYS)
 
@@ -84,8 +88,11 @@ def _decide(model, *, pk: int, reviewer: User, verified: bool, reason: str, note
         submission = model.objects.select_for_update().filter(pk=pk).first()
         if submission is None or submission.status != ReviewStatus.PENDING:
             raise ReviewConflict
-        if verified:
-            # A newer verified proof replaces the previous one (renewal).
+        if verified and model is SoleAccountStatement and SoleAccountStatement.objects.filter(
+                complainant_key=submission.complainant_key, status=ReviewStatus.VERIFIED).exists():
+            raise SoleAccountTaken
+        if verified and model is IdentityProof:
+            # A renewal replaces the proof it renews.
             model.objects.filter(user=submission.user, status=ReviewStatus.VERIFIED).update(status=ReviewStatus.EXPIRED)
         submission.status = new_status
         submission.decided_at = timezone.now()

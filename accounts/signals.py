@@ -1,6 +1,7 @@
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from .adapter import client_ip
 from .services import sign_in_record
 
 
@@ -8,4 +9,4 @@ from .services import sign_in_record
 def remember_device(sender, request, user, **kwargs):
     # Only sign-ins that passed every stage (code, TOTP) get here: trust this device from now on.
     if request is not None and hasattr(request, "device_id"):
-        sign_in_record(user=user, device_id=request.device_id, ip=request.META.get("REMOTE_ADDR"))
+        sign_in_record(user=user, device_id=request.device_id, ip=client_ip(request))

@@ -46,7 +46,8 @@ def dashboard(request):
 def identity(request):
     user = request.user
     current = selectors.identity_current(user)
-    can_submit = current is None or current.status in (ReviewStatus.FAILED, ReviewStatus.EXPIRED)
+    # Anything but a proof already waiting for review: a first proof, a fix, or a renewal.
+    can_submit = current is None or current.status != ReviewStatus.PENDING
     form = None
     if can_submit:
         form = IdentityProofForm(request.POST or None, request.FILES or None, user=user)
@@ -114,6 +115,10 @@ def _review(request, *, submission, reasons, approve, reject, template, extra=No
             else:
                 reject(submission.pk, request.user, data["reason"], data["note"])
                 messages.success(request, _("Rejected. The user has been told why."))
+        except services.SoleAccountTaken:
+            messages.error(request, _("Another account is already confirmed as the sole account of this complainant. "
+                                      "Reject this statement, or first withdraw the other confirmation in the data admin."))
+            return redirect(request.path)
         except services.ReviewConflict:
             messages.warning(request, _("Someone else decided this already; here is the current state."))
             return redirect(request.path)

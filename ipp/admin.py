@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import Document, DocumentView, Heartbeat
 
@@ -10,6 +13,13 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["owner__email", "original_name", "sha256"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
+    # The stored file is reached only through the checked, logged view, never a storage URL.
+    exclude = ["file"]
+    readonly_fields = ["open_document", "purpose", "original_name", "content_type", "size", "sha256", "created_at"]
+
+    @admin.display(description=_("File"))
+    def open_document(self, document):
+        return format_html('<a href="{}" target="_blank">{}</a>', reverse("document", args=[document.pk]), document.original_name)
 
 
 @admin.register(DocumentView)

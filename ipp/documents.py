@@ -177,7 +177,9 @@ def document_view(request, document_id):
         # The same answer as a missing id: nobody learns which ids exist.
         raise Http404
     if document.purpose in Document.LOGGED_PURPOSES:
-        DocumentView.objects.create(document=document, viewer=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        from accounts.adapter import client_ip
+
+        DocumentView.objects.create(document=document, viewer=request.user, ip_address=client_ip(request))
     try:
         handle = document.file.storage.open(document.file.name, "rb")
     except (FileNotFoundError, OSError) as exc:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,9 +17,16 @@ def agreement(request):
 
 
 def health(request):
-    """Liveness for load balancers, and whether the worker and beat are alive."""
+    """Liveness for load balancers (always 200), and whether beat and a worker are alive.
+
+    Beat schedules the heartbeat and a worker writes it, so a fresh heartbeat proves both.
+    With ``?strict=1`` a stale or missing heartbeat answers 503, for monitors that alert.
+    """
     beats = {hb.name: (timezone.now() - hb.beat_at).total_seconds() for hb in Heartbeat.objects.all()}
-    return JsonResponse({"status": "ok", "heartbeat_age_seconds": beats})
+    stale_after = 3 * settings.CELERY_BEAT_SCHEDULE["heartbeat"]["schedule"]
+    background = "ok" if beats.get("worker", float("inf")) <= stale_after else "stale"
+    status = 503 if request.GET.get("strict") == "1" and background != "ok" else 200
+    return JsonResponse({"status": "ok", "background": background, "heartbeat_age_seconds": beats}, status=status)
 
 
 def permission_denied(request, exception=None):

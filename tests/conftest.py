@@ -69,7 +69,7 @@ def make_user(email, *, role=User.Role.RIGHTS_HOLDER, name=None, category=User.R
                                       identity=identity, registrant_category=category)
     else:
         user.complainant_name = name or email.split("@")[0].title()
-        user.is_staff = role == User.Role.ADMIN
+        user.is_staff = user.is_superuser = role == User.Role.ADMIN  # as the seed makes them
         user.save()
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if verified_by is not None:

@@ -112,3 +112,24 @@ def test_documents_are_served_privately_and_never_cached(client, world):
     assert response["Content-Type"] == "image/png"
     # The storage's only URL for a document is this permission-checked view.
     assert objects["doc_a"].file.url == reverse("document", args=[objects["doc_a"].pk])
+
+
+def test_health_reports_a_stale_background_as_503_only_when_asked(client, db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ipp.models import Heartbeat
+
+    assert client.get(reverse("health")).status_code == 200
+    assert client.get(reverse("health") + "?strict=1").status_code == 503
+    Heartbeat.objects.create(name="worker", beat_at=timezone.now() - dt.timedelta(seconds=5))
+    response = client.get(reverse("health") + "?strict=1")
+    assert response.status_code == 200 and response.json()["background"] == "ok"
+
+
+def test_the_data_admin_links_documents_through_the_checked_view(client, world):
+    users, objects = world
+    client.force_login(users["admin"])
+    page = client.get(reverse("admin:ipp_document_change", args=[objects["doc_a"].pk])).content.decode()
+    assert reverse("document", args=[objects["doc_a"].pk]) in page

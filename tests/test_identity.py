@@ -164,3 +164,15 @@ def test_run_sweeps_rejects_a_malformed_date():
 
     with pytest.raises(CommandError, match="ISO-8601"):
         call_command("run_sweeps", "--as-of", "next tuesday")
+
+
+def test_a_verified_user_renews_its_document_and_keeps_filing_while_the_renewal_is_reviewed(client, holder, reviewer):
+    client.force_login(holder)
+    pdf = io.BytesIO(pdf_bytes())
+    pdf.name = "renewed-licence.pdf"
+    assert submit(client, document_kind="business_registration", expires_on="", document=pdf).status_code == 302
+    renewal = IdentityProof.objects.filter(user=holder, status="pending").get()
+    assert filing_block_reason(holder) is None
+    services.identity_approve(proof_id=renewal.pk, reviewer=reviewer)
+    assert list(IdentityProof.objects.filter(user=holder).values_list("status", flat=True)) == ["verified", "expired"]
+    assert filing_block_reason(holder) is None

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import AccountEvent, KnownDevice, User
 
-from .conftest import PASSWORD, make_user
+from .conftest import PASSWORD
 
 SIGNUP = {
     "email": "brand@example.com", "password1": PASSWORD, "password2": PASSWORD,
@@ -127,3 +127,17 @@ def test_reviewers_can_enrol_totp_after_confirming_their_password(client, review
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     assert len(page.context["form"].secret) >= 16  # the TOTP secret to scan is offered
+
+
+@pytest.mark.django_db
+def test_signing_in_with_an_emailed_code_from_a_new_device_asks_for_no_second_code(client, holder):
+    from django.test import Client
+
+    sign_in(client, holder.email)  # gives the account a history
+    other_browser = Client()
+    mail.outbox.clear()
+    other_browser.post(reverse("account_request_login_code"), {"email": holder.email}, REMOTE_ADDR="198.51.100.20")
+    response = other_browser.post(reverse("account_confirm_login_code"), {"code": last_code(holder.email)},
+                                  REMOTE_ADDR="198.51.100.20")
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard")
+    assert len(mail.outbox) == 1

@@ -1,7 +1,6 @@
 """Several accounts under one complainant name: all are held until one is confirmed as the sole account."""
 
 import pytest
-from django.db import IntegrityError
 from django.urls import reverse
 
 from accounts import services
@@ -51,8 +50,20 @@ def test_only_one_account_can_ever_be_the_confirmed_sole_account(twins, reviewer
     a = services.sole_account_submit(user=first, statement=checked_pdf())
     b = services.sole_account_submit(user=second, statement=checked_pdf())
     services.sole_account_confirm(statement_id=a.pk, reviewer=reviewer)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(services.SoleAccountTaken):
         services.sole_account_confirm(statement_id=b.pk, reviewer=reviewer)
+    b.refresh_from_db()
+    assert b.status == "pending"
+
+
+def test_the_reviewer_is_told_when_another_account_is_already_the_sole_account(client, twins, reviewer):
+    first, second = twins
+    a = services.sole_account_submit(user=first, statement=checked_pdf())
+    b = services.sole_account_submit(user=second, statement=checked_pdf())
+    services.sole_account_confirm(statement_id=a.pk, reviewer=reviewer)
+    client.force_login(reviewer)
+    response = client.post(reverse("review_sole_account", args=[b.pk]), {"decision": "approve"}, follow=True)
+    assert "already confirmed as the sole account" in response.content.decode()
 
 
 def test_a_refused_statement_shows_its_reason_and_a_new_one_can_be_sent(client, twins, reviewer):
