@@ -1,9 +1,8 @@
 # One image for every process: web (gunicorn, the default), worker and beat (override the command).
 FROM python:3.11-slim
 
-# IPP_VAR_DIR holds the private documents, the beat schedule and the collected static files.
-# Mount the documents volume on /data/private, not on /data: a volume on /data would hide
-# the static files collected below (and keep stale ones after a rebuild).
+# IPP_VAR_DIR holds run-time state (private documents, the beat schedule); the collected
+# static files are build output and stay in the image under /app/staticfiles.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -20,7 +19,7 @@ RUN pip install -r requirements.lock
 
 COPY . .
 
-# STATIC_ROOT is $IPP_VAR_DIR/staticfiles. The key is a build-time dummy: settings refuse to
+# STATIC_ROOT is /app/staticfiles. The key is a build-time dummy: settings refuse to
 # load without one when DEBUG is off, and collectstatic signs nothing with it.
 RUN SECRET_KEY=build-time-dummy-key-not-used-at-run-time DEBUG=0 python manage.py collectstatic --noinput \
     && mkdir -p /data/private \
