@@ -27,7 +27,7 @@ _pg_url = env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/ip
 USING_POSTGRES = _pg_url.startswith("postgres") and service_answers(_pg_url, 5432)
 if USING_POSTGRES:
     DATABASES = {"default": env.db_url_config(_pg_url)}
-    DATABASES["default"]["TEST"] = {"NAME": "test_ipp"}
+    DATABASES["default"]["TEST"] = {"NAME": env.str("IPP_TEST_DB_NAME", default="test_ipp")}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:",
                              "TEST": {"NAME": os.path.join(tempfile.gettempdir(), "ipp-test.sqlite3")}}}
