@@ -80,9 +80,17 @@ def identity_submit(*, user: User, document_kind: str, document_number: str, exp
     return proof
 
 
-def _decide(model, *, pk: int, reviewer: User, verified: bool, reason: str, note: str,
-            events: tuple[str, str]):
-    """Move a pending submission to verified or failed, once, with its audit row."""
+# What each kind of reviewed submission records when it is verified, or fails.
+_DECISION_EVENTS = {
+    IdentityProof: (AccountEvent.Action.IDENTITY_VERIFIED, AccountEvent.Action.IDENTITY_FAILED),
+    SoleAccountStatement: (AccountEvent.Action.SOLE_ACCOUNT_CONFIRMED, AccountEvent.Action.SOLE_ACCOUNT_FAILED),
+}
+
+
+def _decide(model, *, pk: int, reviewer: User, verified: bool, reason: str = "", note: str = ""):
+    """Move a pending submission to verified or failed (with a reason from its list), once, with its audit row."""
+    if not verified and reason not in model.FailureReason.values:
+        raise ValueError(f"unknown failure reason {reason!r}")
     new_status = ReviewStatus.VERIFIED if verified else ReviewStatus.FAILED
     with transaction.atomic():
         submission = model.objects.select_for_update().filter(pk=pk).first()
@@ -101,7 +109,7 @@ def _decide(model, *, pk: int, reviewer: User, verified: bool, reason: str, note
         submission.failure_note = note
         submission.save(update_fields=["status", "decided_at", "decided_by", "failure_reason", "failure_note"])
         AccountEvent.objects.create(
-            user=submission.user, actor=reviewer, action=events[0] if verified else events[1],
+            user=submission.user, actor=reviewer, action=_DECISION_EVENTS[model][0 if verified else 1],
             from_status=ReviewStatus.PENDING, to_status=new_status, reason=submission.failure_reason, note=note,
         )
         enqueue("accounts.tasks.send_review_decision", model._meta.model_name, submission.pk)
@@ -109,15 +117,11 @@ def _decide(model, *, pk: int, reviewer: User, verified: bool, reason: str, note
 
 
 def identity_approve(*, proof_id: int, reviewer: User, note: str = "") -> IdentityProof:
-    return _decide(IdentityProof, pk=proof_id, reviewer=reviewer, verified=True, reason="", note=note,
-                   events=(AccountEvent.Action.IDENTITY_VERIFIED, AccountEvent.Action.IDENTITY_FAILED))
+    return _decide(IdentityProof, pk=proof_id, reviewer=reviewer, verified=True, note=note)
 
 
 def identity_reject(*, proof_id: int, reviewer: User, reason: str, note: str = "") -> IdentityProof:
-    if reason not in IdentityProof.FailureReason.values:
-        raise ValueError(f"unknown failure reason {reason!r}")
-    return _decide(IdentityProof, pk=proof_id, reviewer=reviewer, verified=False, reason=reason, note=note,
-                   events=(AccountEvent.Action.IDENTITY_VERIFIED, AccountEvent.Action.IDENTITY_FAILED))
+    return _decide(IdentityProof, pk=proof_id, reviewer=reviewer, verified=False, reason=reason, note=note)
 
 
 @transaction.atomic
@@ -135,15 +139,11 @@ def sole_account_submit(*, user: User, statement: CheckedUpload) -> SoleAccountS
 
 def sole_account_confirm(*, statement_id: int, reviewer: User, note: str = "") -> SoleAccountStatement:
     """Confirm the account as the complainant's sole account: the others stay held from filing."""
-    return _decide(SoleAccountStatement, pk=statement_id, reviewer=reviewer, verified=True, reason="", note=note,
-                   events=(AccountEvent.Action.SOLE_ACCOUNT_CONFIRMED, AccountEvent.Action.SOLE_ACCOUNT_FAILED))
+    return _decide(SoleAccountStatement, pk=statement_id, reviewer=reviewer, verified=True, note=note)
 
 
 def sole_account_reject(*, statement_id: int, reviewer: User, reason: str, note: str = "") -> SoleAccountStatement:
-    if reason not in SoleAccountStatement.FailureReason.values:
-        raise ValueError(f"unknown failure reason {reason!r}")
-    return _decide(SoleAccountStatement, pk=statement_id, reviewer=reviewer, verified=False, reason=reason, note=note,
-                   events=(AccountEvent.Action.SOLE_ACCOUNT_CONFIRMED, AccountEvent.Action.SOLE_ACCOUNT_FAILED))
+    return _decide(SoleAccountStatement, pk=statement_id, reviewer=reviewer, verified=False, reason=reason, note=note)
 
 
 def identity_expire_sweep(*, as_of: dt.date, dry_run: bool = False) -> int:
