@@ -12,6 +12,11 @@ def identity_current(user: User) -> IdentityProof | None:
     return proofs.filter(status=ReviewStatus.PENDING).first() or proofs.first()
 
 
+def identity_standing(user: User) -> IdentityProof | None:
+    """The proof the account stands on: a verified one (kept while its renewal is reviewed), else the current one."""
+    return IdentityProof.objects.filter(user=user, status=ReviewStatus.VERIFIED).first() or identity_current(user)
+
+
 def sole_account_holder(user: User) -> SoleAccountStatement | None:
     return SoleAccountStatement.objects.filter(complainant_key=user.complainant_key, status=ReviewStatus.VERIFIED).select_related("user").first()
 
@@ -34,8 +39,7 @@ def filing_block_reason(user: User) -> str | None:
         return _("Sign in first.")
     if not user.is_rights_holder:
         return _("Only rights holders and their agents register IP rights and file complaints.")
-    # A verified proof keeps its standing while its renewal is reviewed.
-    proof = IdentityProof.objects.filter(user=user, status=ReviewStatus.VERIFIED).first() or identity_current(user)
+    proof = identity_standing(user)
     if proof is None:
         return _("Your identity is not verified yet: upload a proof of identity.")
     if proof.status == ReviewStatus.PENDING:

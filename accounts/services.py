@@ -26,6 +26,17 @@ class ReviewConflict(Exception):
     """The submission was already decided (or changed) by someone else."""
 
 
+class AlreadyPending(Exception):
+    """The account already has a submission of this kind waiting for review (e.g. sent from two tabs)."""
+
+
+def _lock_without_pending(model, user: User) -> None:
+    # Serialise submissions per account so two at once end as a named error, not an IntegrityError.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if model.objects.filter(user=user, status=ReviewStatus.PENDING).exists():
+        raise AlreadyPending
+
+
 class SoleAccountTaken(ReviewConflict):
     """Another account is already confirmed as this complainant's sole account."""
 
@@ -57,6 +68,7 @@ def user_complete_signup(*, user: User, complainant_name: str, location: str, id
 def identity_submit(*, user: User, document_kind: str, document_number: str, expires_on: dt.date | None,
                     document: CheckedUpload, legal_representative_document: CheckedUpload | None = None) -> IdentityProof:
     """Store the proof's documents and put it in the reviewers' queue, due in 3 working days."""
+    _lock_without_pending(IdentityProof, user)
     now = timezone.now()
     proof = IdentityProof.objects.create(
         user=user,
@@ -126,6 +138,7 @@ def identity_reject(*, proof_id: int, reviewer: User, reason: str, note: str = "
 
 @transaction.atomic
 def sole_account_submit(*, user: User, statement: CheckedUpload) -> SoleAccountStatement:
+    _lock_without_pending(SoleAccountStatement, user)
     submission = SoleAccountStatement.objects.create(
         user=user,
         complainant_key=user.complainant_key,

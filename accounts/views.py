@@ -19,8 +19,11 @@ def dashboard(request):
     user = request.user
     context = {}
     if user.is_rights_holder:
+        proof = selectors.identity_standing(user)
         context.update(
-            proof=selectors.identity_current(user),
+            proof=proof,
+            renewal_pending=proof is not None and proof.status == ReviewStatus.VERIFIED
+            and IdentityProof.objects.filter(user=user, status=ReviewStatus.PENDING).exists(),
             block_reason=selectors.filing_block_reason(user),
             needs_sole_account=selectors.needs_sole_account_confirmation(user),
             pending_statement=SoleAccountStatement.objects.filter(user=user, status=ReviewStatus.PENDING).first(),
@@ -53,12 +56,15 @@ def identity(request):
         form = IdentityProofForm(request.POST or None, request.FILES or None, user=user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            services.identity_submit(
-                user=user, document_kind=data["document_kind"], document_number=data["document_number"],
-                expires_on=data["expires_on"], document=data["document"],
-                legal_representative_document=data.get("legal_representative_document"),
-            )
-            messages.success(request, _("Thank you. Your proof of identity is with our reviewers."))
+            try:
+                services.identity_submit(
+                    user=user, document_kind=data["document_kind"], document_number=data["document_number"],
+                    expires_on=data["expires_on"], document=data["document"],
+                    legal_representative_document=data.get("legal_representative_document"),
+                )
+                messages.success(request, _("Thank you. Your proof of identity is with our reviewers."))
+            except services.AlreadyPending:
+                messages.info(request, _("A proof of identity you sent is already with our reviewers."))
             return redirect("identity")
     if current and current.status == ReviewStatus.FAILED and form is not None and request.method == "GET":
         form.initial = {"document_kind": current.document_kind, "document_number": current.document_number,
@@ -80,8 +86,11 @@ def sole_account(request):
     if needed and pending is None and holder is None:
         form = SoleAccountForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            services.sole_account_submit(user=user, statement=form.cleaned_data["statement"])
-            messages.success(request, _("Your sole-account statement is with our reviewers."))
+            try:
+                services.sole_account_submit(user=user, statement=form.cleaned_data["statement"])
+                messages.success(request, _("Your sole-account statement is with our reviewers."))
+            except services.AlreadyPending:
+                messages.info(request, _("A sole-account statement you sent is already with our reviewers."))
             return redirect("sole_account")
     return render(request, "accounts/sole_account.html", {
         "needed": needed, "pending": pending, "holder": holder, "form": form,
@@ -92,15 +101,21 @@ def sole_account(request):
 
 # --- Reviewers -----------------------------------------------------------------------------
 
+# The oldest first; the full moderation queue (paging, claiming) comes with its own issue.
+QUEUE_PAGE_ROWS = 200
+
 @reviewer_required
 def review_queue(request):
-    tab = request.GET.get("tab", "identity")
+    tab = "sole_account" if request.GET.get("tab") == "sole_account" else "identity"
     rows = selectors.sole_account_queue() if tab == "sole_account" else selectors.identity_queue()
+    counts = {"identity": selectors.identity_queue().count(), "sole_account": selectors.sole_account_queue().count()}
     return render(request, "accounts/review_queue.html", {
         "tab": tab,
-        "rows": rows[:200],
+        "total": counts[tab],
+        "rows": rows[:QUEUE_PAGE_ROWS],
+        "page_rows": QUEUE_PAGE_ROWS,
         "today": workdays.today_in_china(),
-        "counts": {"identity": selectors.identity_queue().count(), "sole_account": selectors.sole_account_queue().count()},
+        "counts": counts,
     })
 
 

@@ -176,3 +176,21 @@ def test_a_verified_user_renews_its_document_and_keeps_filing_while_the_renewal_
     services.identity_approve(proof_id=renewal.pk, reviewer=reviewer)
     assert list(IdentityProof.objects.filter(user=holder).values_list("status", flat=True)) == ["verified", "expired"]
     assert filing_block_reason(holder) is None
+
+
+def test_a_second_submission_while_one_is_pending_is_a_named_error_not_a_crash(newcomer):
+    services.identity_submit(user=newcomer, document_kind="passport", document_number="E1",
+                             expires_on=dt.date(2031, 1, 1), document=checked_png())
+    with pytest.raises(services.AlreadyPending):
+        services.identity_submit(user=newcomer, document_kind="passport", document_number="E2",
+                                 expires_on=dt.date(2031, 1, 1), document=checked_png())
+    assert IdentityProof.objects.filter(user=newcomer).count() == 1
+
+
+def test_the_dashboard_shows_a_renewing_user_as_verified_with_the_renewal_under_review(client, holder):
+    services.identity_submit(user=holder, document_kind="business_registration", document_number="N2",
+                             expires_on=None, document=checked_png())
+    client.force_login(holder)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "Verified" in page and "renewal under review" in page
+    assert 'id="block-reason"' not in page

@@ -30,3 +30,14 @@ def test_the_review_queue_and_dashboard_do_not_grow_with_their_rows(client, revi
     one_row = [queries_for(client, url) for url in pages]
     add_pending_proofs(9, start=1)
     assert [queries_for(client, url) for url in pages] == one_row
+
+
+def test_a_queue_longer_than_one_page_says_how_many_wait(client, reviewer, monkeypatch):
+    from accounts import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_ROWS", 2)
+    add_pending_proofs(3, start=0)
+    client.force_login(reviewer)
+    page = client.get(reverse("review_queue")).content.decode()
+    assert "Showing the oldest 2 of 3" in page
+    assert page.count('href="/review/identity/') == 2

@@ -96,3 +96,9 @@ def test_exif_is_stripped_from_photos():
 def test_names_with_path_tricks_are_reduced_to_a_plain_name():
     cleaned = check_upload(upload("../../etc/passwd.png", png_bytes()))
     assert "/" not in cleaned.original_name and ".." not in cleaned.original_name.split(".")[0]
+
+
+def test_a_pdf_that_trips_the_parser_is_reported_as_unreadable_not_a_crash():
+    # A cross-reference table pointing past the end of the file, and a page tree with a bogus count.
+    hostile = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 99999/Kids[3 0 R 9 0 R]>>endobj\nxref\n0 1\n0000000000 65535 f \ntrailer<</Root 1 0 R/Size 999>>\nstartxref\n999999\n%%EOF"
+    assert rejected("odd.pdf", hostile).code == "pdf_invalid"
