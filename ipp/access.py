@@ -24,5 +24,4 @@ def role_required(*allowed: str):
 
 
 reviewer_required = role_required("reviewer", "admin")
-admin_required = role_required("admin")
 rights_holder_required = role_required("rights_holder")

@@ -32,17 +32,6 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return day
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
-    if end < start:
-        return -working_days_between(end, start)
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        count += is_working_day(day)
-    return count
-
-
 def due_date(submitted_at: dt.datetime, working_days: int) -> dt.date:
     """The due date of work submitted at ``submitted_at`` (China time), due in ``working_days``."""
     local_day = timezone.localtime(submitted_at, timezone.get_fixed_timezone(8 * 60)).date()
