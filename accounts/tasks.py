@@ -1,7 +1,6 @@
 from celery import shared_task
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
+
+from ipp.mail import send_notice
 
 from .models import IdentityProof, SoleAccountStatement
 
@@ -17,8 +16,4 @@ def send_review_decision(model_name: str, pk: int) -> None:
     submission = _MODELS[model_name].objects.select_related("user").filter(pk=pk).first()
     if submission is None or submission.status == "pending":
         return
-    context = {"submission": submission, "user": submission.user, "kind": model_name}
-    with translation.override(submission.user.language):
-        subject = render_to_string("accounts/email/review_decision_subject.txt", context).strip()
-        body = render_to_string("accounts/email/review_decision.txt", context)
-    send_mail(subject, body, None, submission.user.notice_recipients)
+    send_notice(submission.user, "accounts/email/review_decision", {"submission": submission, "kind": model_name})

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_http_methods
 
 from ipp import workdays
 from ipp.access import reviewer_required, rights_holder_required
+from ipr import selectors as ipr_selectors
+from ipr.models import IPR
 
 from . import selectors, services
 from .forms import IdentityProofForm, ReviewDecisionForm, SoleAccountForm
@@ -28,6 +30,7 @@ def dashboard(request):
             needs_sole_account=selectors.needs_sole_account_confirmation(user),
             pending_statement=SoleAccountStatement.objects.filter(user=user, status=ReviewStatus.PENDING).first(),
             events=AccountEvent.objects.filter(user=user)[:8],
+            ipr_summary=ipr_selectors.status_counts(user),
         )
     if user.is_reviewer:
         today = workdays.today_in_china()
@@ -39,6 +42,10 @@ def dashboard(request):
             "sole_account": SoleAccountStatement.objects.aggregate(
                 pending=Count("pk", filter=Q(status=ReviewStatus.PENDING)),
                 overdue=Count("pk", filter=Q(status=ReviewStatus.PENDING, due_on__lt=today)),
+            ),
+            "ipr": IPR.objects.aggregate(
+                pending=Count("pk", filter=Q(status=IPR.Status.PENDING)),
+                overdue=Count("pk", filter=Q(status=IPR.Status.PENDING, due_on__lt=today)),
             ),
         }
     return render(request, "accounts/dashboard.html", context)
@@ -104,11 +111,19 @@ def sole_account(request):
 # The oldest first; the full moderation queue (paging, claiming) comes with its own issue.
 QUEUE_PAGE_ROWS = 200
 
+# One tab per kind of submission reviewers authenticate.
+QUEUE_TABS = {
+    "identity": selectors.identity_queue,
+    "sole_account": selectors.sole_account_queue,
+    "ipr": ipr_selectors.ipr_queue,
+}
+
+
 @reviewer_required
 def review_queue(request):
-    tab = "sole_account" if request.GET.get("tab") == "sole_account" else "identity"
-    rows = selectors.sole_account_queue() if tab == "sole_account" else selectors.identity_queue()
-    counts = {"identity": selectors.identity_queue().count(), "sole_account": selectors.sole_account_queue().count()}
+    tab = request.GET.get("tab") if request.GET.get("tab") in QUEUE_TABS else "identity"
+    rows = QUEUE_TABS[tab]()
+    counts = {name: queue().count() for name, queue in QUEUE_TABS.items()}
     return render(request, "accounts/review_queue.html", {
         "tab": tab,
         "total": counts[tab],

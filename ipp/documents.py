@@ -35,6 +35,7 @@ _EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
 _TYPE_NAMES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
 # Names in a PDF that make it run something when opened: no document needs them.
 _PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+THUMBNAIL_SIZE = (320, 320)
 # Pillow warns past MAX_IMAGE_PIXELS and raises only at twice that; we refuse at the warning.
 MAX_IMAGE_PIXELS = 50_000_000
 
@@ -43,8 +44,8 @@ class PrivateFileSystemStorage(FileSystemStorage):
     """Local storage whose only URL for a document is the permission-checked view."""
 
     def url(self, name: str | None) -> str:
-        stem = PurePosixPath(name or "").stem
-        return reverse("document", args=[stem])
+        document_id, _dot, rest = PurePosixPath(name or "").name.partition(".")
+        return reverse("document", args=[document_id]) + ("?thumb=1" if rest.startswith("thumb") else "")
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,19 @@ def document_store(*, owner, purpose: str, upload: CheckedUpload) -> Document:
         sha256=hashlib.sha256(upload.content).hexdigest(),
     )
     document.file.save(upload.original_name, ContentFile(upload.content), save=False)
+    if upload.content_type in (JPEG, PNG):
+        document.thumbnail.save("thumb.jpg", ContentFile(_thumbnail(upload.content)), save=False)
     document.save()
     return document
+
+
+def _thumbnail(content: bytes) -> bytes:
+    # The content was checked and re-encoded by check_upload, so it opens safely.
+    with Image.open(io.BytesIO(content)) as image:
+        image.thumbnail(THUMBNAIL_SIZE)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="JPEG", quality=80)
+        return out.getvalue()
 
 
 def document_can_view(user, document: Document) -> bool:
@@ -179,12 +191,14 @@ def document_view(request, document_id):
         from accounts.adapter import client_ip
 
         DocumentView.objects.create(document=document, viewer=request.user, ip_address=client_ip(request))
+    want_thumbnail = request.GET.get("thumb") == "1" and document.thumbnail
+    stored = document.thumbnail if want_thumbnail else document.file
     try:
-        handle = document.file.storage.open(document.file.name, "rb")
+        handle = stored.storage.open(stored.name, "rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404 from exc
-    response = FileResponse(handle, content_type=document.content_type, as_attachment=request.GET.get("download") == "1",
-                            filename=document.original_name)
+    response = FileResponse(handle, content_type=JPEG if want_thumbnail else document.content_type,
+                            as_attachment=request.GET.get("download") == "1", filename=document.original_name)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

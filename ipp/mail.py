@@ -16,3 +16,19 @@ class ConsoleAndFileBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         self.console.send_messages(email_messages)
         return self.file.send_messages(email_messages)
+
+
+def send_notice(user, template: str, context: dict) -> None:
+    """Email ``user`` (and its contact address) in the language it signed up in.
+
+    ``template`` names a pair: ``<template>_subject.txt`` and ``<template>.txt``.
+    """
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    context = {"user": user, **context}
+    with translation.override(user.language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}.txt", context)
+    send_mail(subject, body, None, user.notice_recipients)

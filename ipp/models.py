@@ -12,6 +12,10 @@ def _document_path(document: "Document", filename: str) -> str:
     return f"documents/{document.purpose}/{document.pk}{document.extension}"
 
 
+def _thumbnail_path(document: "Document", filename: str) -> str:
+    return f"documents/{document.purpose}/{document.pk}.thumb.jpg"
+
+
 class Document(models.Model):
     """An uploaded file, kept private: served only by ``ipp.documents.document_view``."""
 
@@ -31,6 +35,8 @@ class Document(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents")
     purpose = models.CharField(max_length=32, choices=Purpose.choices)
     file = models.FileField(upload_to=_document_path, max_length=200)
+    # A small JPEG of an image, for review screens and lists; none for PDFs.
+    thumbnail = models.FileField(upload_to=_thumbnail_path, max_length=200, blank=True)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()

@@ -11,14 +11,25 @@ from collections.abc import Callable, Iterator
 from django.utils import timezone
 
 from accounts.services import identity_expire_sweep
+from ipr.services import complaint_items_hold_sweep, expiry_reminder_sweep, ipr_withdraw_sweep
 
 
 def _china_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, timezone.get_fixed_timezone(8 * 60)).date()
 
 
+def _on_china_date(sweep):
+    """Run a sweep that works on calendar days with the day it is in China at ``as_of``."""
+    return lambda as_of, dry_run: sweep(as_of=_china_date(as_of), dry_run=dry_run)
+
+
+# Order matters: an expired identity is marked before the rights resting on it are
+# withdrawn, and rights are withdrawn before the complaint items resting on them are held.
 SWEEPS: list[tuple[str, Callable[[dt.datetime, bool], int]]] = [
-    ("identity documents expired", lambda as_of, dry_run: identity_expire_sweep(as_of=_china_date(as_of), dry_run=dry_run)),
+    ("identity documents expired", _on_china_date(identity_expire_sweep)),
+    ("IPR authentications withdrawn", _on_china_date(ipr_withdraw_sweep)),
+    ("complaint items held on withdrawn IPRs", _on_china_date(complaint_items_hold_sweep)),
+    ("expiry reminders queued (30 and 7 days)", _on_china_date(expiry_reminder_sweep)),
 ]
 
 

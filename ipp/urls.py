@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("accounts.urls")),
+    path("", include("ipr.urls")),
 ]
 
 handler403 = "ipp.views.permission_denied"

@@ -1,13 +1,16 @@
 """Every role against every page and document URL: who gets in, who gets 403/404, who is sent to sign in."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from accounts import services
 from accounts.models import User
 from ipp.models import DocumentView
+from ipr import services as ipr_services
 
-from .conftest import checked_pdf, make_user
+from .conftest import checked_pdf, checked_png, make_user
 
 ROLES = ["anonymous", "holder_a", "holder_b", "agent", "seller", "reviewer", "admin"]
 OK, LOGIN, FORBIDDEN, NOT_FOUND = 200, "login", 403, 404
@@ -30,8 +33,20 @@ def world(db):
     statement = services.sole_account_submit(user=users["holder_a"], statement=checked_pdf("statement.pdf"))
     proof = services.identity_submit(user=pending_holder, document_kind="passport", document_number="P1",
                                      expires_on=None, document=checked_pdf())
+    # Holder B has a draft and a pending right; the agent a draft for another owner (it needs a letter).
+    draft_b = ipr_services.ipr_save(user=users["holder_b"], kind="patent", fields=dict(
+        name="Folding chair", number="ZL201910000001.X", jurisdiction="CN", owner_name="Beta Co", patent_type="design",
+        expires_on=dt.date.today() + dt.timedelta(days=900)), certificate=checked_pdf())
+    pending_b = ipr_services.ipr_submit(user=users["holder_b"], ipr=ipr_services.ipr_save(
+        user=users["holder_b"], kind="copyright", fields=dict(name="Beta logo", number="2024-F-1", jurisdiction="CN",
+                                                              owner_name="Beta Co", work_kind="artwork"),
+        certificate=checked_pdf(), attachments=[("work_sample", checked_png())]))
+    draft_agent = ipr_services.ipr_save(user=users["agent"], kind="other", fields=dict(
+        name="Geographical indication", number="GI-7", jurisdiction="CN", owner_name="Gamma Co",
+        registered_on=dt.date(2020, 1, 1), expires_on=dt.date.today() + dt.timedelta(days=900)), certificate=checked_pdf())
     return users, {"identity_proof": proof, "statement": statement,
-                   "doc_a": users["holder_a"].identity_proofs.get().document, "statement_doc": statement.document}
+                   "doc_a": users["holder_a"].identity_proofs.get().document, "statement_doc": statement.document,
+                   "draft_b": draft_b, "pending_b": pending_b, "draft_agent": draft_agent}
 
 
 def client_for(client, user):
@@ -45,6 +60,10 @@ def outcome(response):
         return LOGIN
     return response.status_code
 
+
+RIGHTS_HOLDERS_ONLY = {"anonymous": LOGIN, "holder_a": OK, "holder_b": OK, "agent": OK, "*": FORBIDDEN}
+# Another account's record answers like a missing one; other roles are refused outright.
+HOLDER_B_ONLY = {"anonymous": LOGIN, "holder_b": OK, "holder_a": NOT_FOUND, "agent": NOT_FOUND, "*": FORBIDDEN}
 
 PAGES = {
     # name: (url factory, {role: expected})
@@ -64,6 +83,17 @@ PAGES = {
     "statement_of_holder_a": (lambda o: reverse("document", args=[o["statement_doc"].pk]),
                               {"anonymous": LOGIN, "holder_a": OK, "reviewer": OK, "admin": OK, "*": NOT_FOUND}),
     "django_admin": (lambda o: reverse("admin:index"), {"admin": OK, "*": LOGIN}),
+    "ipr_list": (lambda o: reverse("ipr_list"), RIGHTS_HOLDERS_ONLY),
+    "ipr_new": (lambda o: reverse("ipr_new"), RIGHTS_HOLDERS_ONLY),
+    "ipr_import": (lambda o: reverse("ipr_import"), RIGHTS_HOLDERS_ONLY),
+    "ipr_detail_of_b": (lambda o: reverse("ipr_detail", args=[o["draft_b"].pk]), HOLDER_B_ONLY),
+    "ipr_edit_of_b": (lambda o: reverse("ipr_edit", args=[o["draft_b"].pk]), HOLDER_B_ONLY),
+    "ipr_letter_of_agent": (lambda o: reverse("ipr_letter_pdf", args=[o["draft_agent"].pk]),
+                            {"anonymous": LOGIN, "agent": OK, "holder_a": NOT_FOUND, "holder_b": NOT_FOUND, "*": FORBIDDEN}),
+    "certificate_of_b": (lambda o: reverse("document", args=[o["draft_b"].certificate_id]),
+                         {"anonymous": LOGIN, "holder_b": OK, "reviewer": OK, "admin": OK, "*": NOT_FOUND}),
+    "review_ipr": (lambda o: reverse("review_ipr", args=[o["pending_b"].pk]),
+                   {"anonymous": LOGIN, "reviewer": OK, "admin": OK, "*": FORBIDDEN}),
 }
 
 
@@ -85,6 +115,28 @@ def test_posting_a_decision_is_refused_to_non_reviewers_and_changes_nothing(clie
     assert response.status_code == 403
     proof.refresh_from_db()
     assert proof.status == "pending"
+
+
+@pytest.mark.parametrize("role", ["holder_a", "agent"])
+def test_another_accounts_right_cannot_be_changed_or_submitted(client, world, role):
+    users, objects = world
+    draft = objects["draft_b"]
+    client_for(client, users[role])
+    assert client.post(reverse("ipr_submit", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("ipr_edit", args=[draft.pk]), {"kind": "patent", "name": "Mine now"}).status_code == 404
+    assert client.post(reverse("ipr_letter_upload", args=[draft.pk]), {}).status_code == 404
+    draft.refresh_from_db()
+    assert (draft.status, draft.name) == ("draft", "Folding chair")
+
+
+@pytest.mark.parametrize("role", ["holder_b", "agent", "seller"])
+def test_only_reviewers_decide_rights(client, world, role):
+    users, objects = world
+    pending = objects["pending_b"]
+    response = client_for(client, users[role]).post(reverse("review_ipr", args=[pending.pk]), {"decision": "approve"})
+    assert response.status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == "pending"
 
 
 def test_a_document_id_that_does_not_exist_looks_the_same_as_one_you_may_not_see(client, world):

@@ -1,0 +1,54 @@
+"""Emails about IP rights. Each loads what it reports by id and reads its current state,
+so a repeated delivery sends the same news and a stale one sends nothing."""
+
+from celery import shared_task
+
+from accounts.models import IdentityProof, User
+from complaints.models import ComplaintItem
+from ipp.mail import send_notice
+
+from .models import IPR, ExpiryReminder
+
+_MAIL = {"acks_late": True, "time_limit": 60, "soft_time_limit": 50}
+
+
+@shared_task(name="ipr.tasks.send_ipr_decision", **_MAIL)
+def send_ipr_decision(ipr_id: int, resumed_items: int = 0) -> None:
+    ipr = IPR.objects.select_related("filed_by").filter(pk=ipr_id).first()
+    if ipr is None or ipr.status not in (IPR.Status.APPROVED, IPR.Status.FAILED):
+        return
+    send_notice(ipr.filed_by, "ipr/email/decision", {"ipr": ipr, "resumed_items": resumed_items})
+
+
+@shared_task(name="ipr.tasks.send_withdrawal_notice", **_MAIL)
+def send_withdrawal_notice(user_id: int, ipr_ids: list[int]) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    iprs = list(IPR.objects.filter(pk__in=ipr_ids, filed_by_id=user_id, status=IPR.Status.WITHDRAWN).order_by("pk"))
+    if user and iprs:
+        send_notice(user, "ipr/email/withdrawn", {"iprs": iprs})
+
+
+@shared_task(name="ipr.tasks.send_items_held", **_MAIL)
+def send_items_held(user_id: int, item_ids: list[int]) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    items = list(ComplaintItem.objects.filter(pk__in=item_ids, complaint__complainant_id=user_id, state=ComplaintItem.State.HELD)
+                 .select_related("complaint__ipr").order_by("pk"))
+    if user and items:
+        send_notice(user, "ipr/email/items_held", {"items": items})
+
+
+@shared_task(name="ipr.tasks.send_expiry_reminders", **_MAIL)
+def send_expiry_reminders(user_id: int, reminder_ids: list[int]) -> None:
+    """One email listing everything of the user's that ends soon."""
+    user = User.objects.filter(pk=user_id).first()
+    reminders = list(ExpiryReminder.objects.filter(pk__in=reminder_ids, user_id=user_id).order_by("deadline", "pk"))
+    if user is None or not reminders:
+        return
+    iprs = IPR.objects.in_bulk([r.object_id for r in reminders if r.subject != ExpiryReminder.Subject.IDENTITY])
+    proofs = IdentityProof.objects.in_bulk([r.object_id for r in reminders if r.subject == ExpiryReminder.Subject.IDENTITY])
+    lines = [
+        {"reminder": r, "ipr": iprs.get(r.object_id) if r.subject != ExpiryReminder.Subject.IDENTITY else None,
+         "proof": proofs.get(r.object_id) if r.subject == ExpiryReminder.Subject.IDENTITY else None}
+        for r in reminders
+    ]
+    send_notice(user, "ipr/email/expiry_reminder", {"lines": lines, "first_deadline": reminders[0].deadline})

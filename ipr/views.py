@@ -1,0 +1,244 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import ReviewDecisionForm
+from accounts.selectors import filing_block_reason
+from ipp import workdays
+from ipp.access import reviewer_required, rights_holder_required
+
+from . import letters, selectors, services
+from .forms import (
+    IPRForm,
+    LetterTermForm,
+    LetterUploadForm,
+    NiceClassFormSet,
+    nice_class_initial,
+)
+from .models import IPR
+
+
+def _own_ipr(request, pk) -> IPR:
+    # Someone else's record answers like a missing one.
+    return get_object_or_404(IPR.objects.select_related("filed_by", "certificate", "letter"), pk=pk, filed_by=request.user)
+
+
+@rights_holder_required
+def ipr_list(request):
+    today = workdays.today_in_china()
+    records = selectors.iprs_of(request.user)
+    status = request.GET.get("status")
+    if status in IPR.Status.values:
+        records = records.filter(status=status)
+    rows = [(ipr, selectors.next_step(ipr, today=today)) for ipr in records]
+    return render(request, "ipr/list.html", {
+        "rows": rows, "status": status, "summary": selectors.status_counts(request.user),
+        "block_reason": filing_block_reason(request.user), "today": today,
+    })
+
+
+def _all_valid(form, classes) -> bool:
+    # Validate both (no short-circuit) so every error of the page shows at once.
+    return all([form.is_valid(), classes is None or classes.is_valid()])
+
+
+def _save_from_form(request, *, form, classes, ipr=None, submit: bool):
+    """Save the record from a valid form (and submit it when asked); returns the record or None with errors on the form."""
+    data = form.cleaned_data
+    changes = {
+        "fields": form.record_fields(),
+        "classes": classes.classes() if classes is not None else None,
+        "certificate": data.get("certificate"),
+        "attachments": [(form.attachment_role, upload) for upload in data.get("attachments") or []],
+        "remove_attachments": [int(pk) for pk in request.POST.getlist("remove_attachment") if pk.isdigit()],
+    }
+    try:
+        if ipr is not None and ipr.status == IPR.Status.APPROVED:
+            # Changing an approved record is a renewal: saved and sent back to review together, or not at all.
+            return services.ipr_renew(user=request.user, ipr=ipr, **changes)
+        record = services.ipr_save(user=request.user, kind=form.kind, ipr=ipr, **changes)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+    except services.SubmissionIncomplete as incomplete:
+        for problem in incomplete.problems:
+            form.add_error(None, problem)
+        return None
+    except services.NotEditable:
+        messages.info(request, _("This record is waiting for a reviewer; it can change once it is decided."))
+        return ipr
+    if submit:
+        try:
+            services.ipr_submit(ipr=record, user=request.user)
+            messages.success(request, _("Submitted. Reviewers authenticate it within 3 working days."))
+        except services.SubmissionIncomplete as incomplete:
+            messages.warning(request, _("Saved as a draft. Before it can be submitted: %(problems)s")
+                             % {"problems": " ".join(incomplete.problems)})
+    else:
+        messages.success(request, _("Saved as a draft."))
+    return record
+
+
+@rights_holder_required
+@require_http_methods(["GET", "POST"])
+def ipr_new(request):
+    kind = request.GET.get("kind") or request.POST.get("kind")
+    block = filing_block_reason(request.user)
+    if block:
+        return render(request, "ipr/blocked.html", {"block_reason": block}, status=403 if request.method == "POST" else 200)
+    if kind not in IPR.Kind.values:
+        return render(request, "ipr/kind.html", {"kinds": IPR.Kind.choices})
+    form = IPRForm(request.POST or None, request.FILES or None, kind=kind)
+    classes = NiceClassFormSet(request.POST or None, prefix="classes") if kind == IPR.Kind.TRADEMARK else None
+    if request.method == "POST" and _all_valid(form, classes):
+        record = _save_from_form(request, form=form, classes=classes, submit=request.POST.get("action") == "submit")
+        if record is not None:
+            return redirect("ipr_detail", pk=record.pk)
+    return render(request, "ipr/form.html", {"form": form, "classes": classes, "kind": kind, "ipr": None},
+                  status=400 if request.method == "POST" else 200)
+
+
+@rights_holder_required
+@require_http_methods(["GET", "POST"])
+def ipr_edit(request, pk):
+    ipr = _own_ipr(request, pk)
+    if not ipr.is_editable:
+        messages.info(request, _("This record is waiting for a reviewer; it can change once it is decided."))
+        return redirect("ipr_detail", pk=ipr.pk)
+    form = IPRForm(request.POST or None, request.FILES or None, kind=ipr.kind, instance=ipr)
+    classes = None
+    if ipr.kind == IPR.Kind.TRADEMARK:
+        classes = NiceClassFormSet(request.POST or None, prefix="classes", initial=None if request.POST else nice_class_initial(ipr))
+    if request.method == "POST" and _all_valid(form, classes):
+        record = _save_from_form(request, form=form, classes=classes, ipr=ipr,
+                                 submit=request.POST.get("action") == "submit" or ipr.status == IPR.Status.APPROVED)
+        if record is not None:
+            return redirect("ipr_detail", pk=record.pk)
+    ipr.refresh_from_db()
+    return render(request, "ipr/form.html", {"form": form, "classes": classes, "kind": ipr.kind, "ipr": ipr,
+                                             "attachments": ipr.attachments.select_related("document")},
+                  status=400 if request.method == "POST" else 200)
+
+
+@rights_holder_required
+def ipr_detail(request, pk):
+    ipr = _own_ipr(request, pk)
+    today = workdays.today_in_china()
+    start, until = letters.default_term(ipr, today)
+    context = {
+        "ipr": ipr,
+        "today": today,
+        "next_step": selectors.next_step(ipr, today=today),
+        "attachments": ipr.attachments.select_related("document"),
+        "history": selectors.ipr_history(ipr),
+        "problems": services.ipr_submission_problems(ipr, on=today) if ipr.status in (IPR.Status.DRAFT, IPR.Status.FAILED) else [],
+    }
+    if ipr.needs_letter and ipr.is_editable:
+        context["term_form"] = LetterTermForm(initial={"valid_from": start, "valid_until": until})
+        context["letter_form"] = LetterUploadForm(initial={"valid_from": start, "valid_until": until})
+    return render(request, "ipr/detail.html", context)
+
+
+@rights_holder_required
+@require_POST
+def ipr_submit(request, pk):
+    ipr = _own_ipr(request, pk)
+    try:
+        services.ipr_submit(ipr=ipr, user=request.user)
+        messages.success(request, _("Submitted. Reviewers authenticate it within 3 working days."))
+    except services.SubmissionIncomplete as incomplete:
+        messages.error(request, _("Not submitted yet: %(problems)s") % {"problems": " ".join(incomplete.problems)})
+    return redirect("ipr_detail", pk=ipr.pk)
+
+
+@rights_holder_required
+def ipr_letter_pdf(request, pk):
+    """The letter for the owner to sign, for the term asked (a year by default)."""
+    ipr = _own_ipr(request, pk)
+    if not ipr.needs_letter:
+        raise Http404
+    today = workdays.today_in_china()
+    form = LetterTermForm(request.GET or None)
+    if form.is_valid():
+        start, until = form.cleaned_data["valid_from"], form.cleaned_data["valid_until"]
+    elif request.GET:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label if field in form.fields else ''} {' '.join(errors)}".strip())
+        return redirect("ipr_detail", pk=ipr.pk)
+    else:
+        start, until = letters.default_term(ipr, today)
+    pdf = letters.letter_pdf(ipr, valid_from=start, valid_until=until, generated_on=today)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="authorisation-letter-IPR-{ipr.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@rights_holder_required
+@require_POST
+def ipr_letter_upload(request, pk):
+    ipr = _own_ipr(request, pk)
+    form = LetterUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.ipr_upload_letter(ipr=ipr, user=request.user, letter=data["letter"], scope=data["scope"],
+                                       valid_from=data["valid_from"], valid_until=data["valid_until"])
+            messages.success(request, _("The signed letter is attached."))
+            return redirect("ipr_detail", pk=ipr.pk)
+        except services.LetterRefused as refused:
+            form.add_error(None, str(refused))
+        except services.NotEditable:
+            messages.info(request, _("This record is waiting for a reviewer; it can change once it is decided."))
+            return redirect("ipr_detail", pk=ipr.pk)
+        except services.SubmissionIncomplete as incomplete:
+            messages.warning(request, " ".join(incomplete.problems))
+            return redirect("ipr_detail", pk=ipr.pk)
+    today = workdays.today_in_china()
+    return render(request, "ipr/detail.html", {
+        "ipr": ipr, "today": today, "next_step": selectors.next_step(ipr, today=today),
+        "attachments": ipr.attachments.select_related("document"), "history": selectors.ipr_history(ipr),
+        "problems": [], "letter_form": form, "term_form": LetterTermForm(initial=dict(zip(
+            ("valid_from", "valid_until"), letters.default_term(ipr, today), strict=True))),
+    }, status=400)
+
+
+# --- Reviewers -----------------------------------------------------------------------------
+
+@reviewer_required
+@require_http_methods(["GET", "POST"])
+def review_ipr(request, pk):
+    ipr = selectors.ipr_for_review(pk)
+    if ipr is None:
+        raise Http404
+    form = ReviewDecisionForm(request.POST or None, reasons=IPR.FailureReason.choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "approve":
+                services.ipr_approve(ipr_id=ipr.pk, reviewer=request.user, note=data["note"])
+                messages.success(request, _("Approved. The filer has been told."))
+            else:
+                services.ipr_fail(ipr_id=ipr.pk, reviewer=request.user, reason=data["reason"], note=data["note"])
+                messages.success(request, _("Failed. The filer has been told why."))
+            return redirect(f"{reverse('review_queue')}?tab=ipr")
+        except services.ApprovalRefused as refused:
+            form.add_error(None, str(refused))
+        except services.ReviewConflict:
+            messages.warning(request, _("Someone else decided this already; here is the current state."))
+            return redirect(request.path)
+    today = workdays.today_in_china()
+    return render(request, "ipr/review.html", {
+        "ipr": ipr, "submission": ipr, "form": form, "today": today,
+        "changes": selectors.submission_changes(ipr), "history": selectors.ipr_history(ipr),
+        "letter_ok": ipr.letter_authorises(today) if ipr.needs_letter else None,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@rights_holder_required
+def ipr_import(request):
+    raise Http404  # replaced by the bulk import
