@@ -125,6 +125,11 @@ def _decide(model, *, pk: int, reviewer: User, verified: bool, reason: str = "",
             from_status=ReviewStatus.PENDING, to_status=new_status, reason=submission.failure_reason, note=note,
         )
         enqueue("accounts.tasks.send_review_decision", model._meta.model_name, submission.pk)
+        if verified and model is IdentityProof:
+            # Imported here: ipr builds on accounts, not the other way round.
+            from ipr.services import iprs_resubmit_after_identity
+
+            iprs_resubmit_after_identity(user=submission.user)
     return submission
 
 

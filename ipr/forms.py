@@ -223,6 +223,11 @@ class LetterUploadForm(LetterTermForm):
 
     field_order = ["letter", "scope", "valid_from", "valid_until"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].label = _("Term on the signed letter: from")
+        self.fields["valid_until"].label = _("until")
+
     def clean_scope(self):
         if self.cleaned_data["scope"] != IPR.LetterScope.ENFORCE:
             raise ValidationError(_("An authorisation to sell is not an authorisation to enforce: it does not let you "

@@ -232,6 +232,35 @@ def ipr_fail(*, ipr_id: int, reviewer: User, reason: str, note: str = "") -> IPR
     return _decide(ipr_id=ipr_id, reviewer=reviewer, approve=False, reason=reason, note=note)
 
 
+@transaction.atomic
+def ipr_withdraw(*, ipr_id: int, actor: User, reason: str = IPR.WithdrawalReason.DECLARED_INVALID, note: str = "") -> IPR:
+    """Withdraw an approved record's authentication now (e.g. the right was declared invalid); its complaint items are held."""
+    if reason not in IPR.WithdrawalReason.values:
+        raise ValueError(f"unknown withdrawal reason {reason!r}")
+    ipr = IPR.objects.select_for_update(of=("self",)).filter(pk=ipr_id).first()
+    if ipr is None or ipr.status != IPR.Status.APPROVED:
+        raise ReviewConflict
+    ipr.status, ipr.withdrawal_reason, ipr.withdrawn_at = IPR.Status.WITHDRAWN, reason, timezone.now()
+    ipr.save(update_fields=["status", "withdrawal_reason", "withdrawn_at", "updated_at"])
+    _event(ipr, actor=actor, action=IPREvent.Action.WITHDRAWN, from_status=IPR.Status.APPROVED, reason=reason, note=note)
+    enqueue("ipr.tasks.send_withdrawal_notice", ipr.filed_by_id, [ipr.pk])
+    _notify_held(workflow.items_hold(ComplaintItem.objects.filter(complaint__ipr=ipr), reason="ipr_withdrawn"))
+    return ipr
+
+
+def iprs_resubmit_after_identity(*, user: User) -> int:
+    """A new identity document was verified: records withdrawn because the old one expired go back to review."""
+    resubmitted = 0
+    for ipr in IPR.objects.filter(filed_by=user, status=IPR.Status.WITHDRAWN,
+                                  withdrawal_reason=IPR.WithdrawalReason.IDENTITY_EXPIRED):
+        try:
+            ipr_submit(ipr=ipr, user=user)
+            resubmitted += 1
+        except SubmissionIncomplete:
+            pass  # it also needs something else (a letter, a renewal); IPR Management says what
+    return resubmitted
+
+
 # --- Expiry: withdrawals, held complaint items, reminders -----------------------------------
 
 def _has_valid_identity(as_of: dt.date):
@@ -301,17 +330,24 @@ def complaint_items_hold_sweep(*, as_of: dt.date, dry_run: bool = False) -> int:
             Q(complaint__ipr__status=IPR.Status.WITHDRAWN) | Q(complaint__ipr__in=iprs_due_for_withdrawal(as_of))
         ).count()
     held = workflow.items_hold(resting, reason="ipr_withdrawn")
+    _notify_held(held)
+    return len(held)
+
+
+def _notify_held(held: list[tuple[int, int]]) -> None:
+    """Tell each complainant, once, which of its items are on hold."""
     by_complainant: dict[int, list[int]] = defaultdict(list)
     for item_id, complainant in held:
         by_complainant[complainant].append(item_id)
     for complainant, item_ids in by_complainant.items():
         enqueue("ipr.tasks.send_items_held", complainant, item_ids)
-    return len(held)
 
 
 def _reminder_sources(as_of: dt.date):
     """(subject, queryset of what may end, its user field, its deadline field) per kind of deadline."""
-    approved = IPR.objects.filter(status=IPR.Status.APPROVED)
+    # A record due for withdrawal on ``as_of`` gets a withdrawal notice, not a reminder; excluding it
+    # here also keeps a dry run (where it is still approved) counting what the real run then queues.
+    approved = IPR.objects.filter(status=IPR.Status.APPROVED).exclude(pk__in=iprs_due_for_withdrawal(as_of).values("pk"))
     return [
         (ExpiryReminder.Subject.IPR_TERM, approved, "filed_by_id", "expires_on"),
         (ExpiryReminder.Subject.LETTER_TERM, approved.filter(letter__isnull=False), "filed_by_id", "letter_valid_until"),

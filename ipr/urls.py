@@ -11,5 +11,7 @@ urlpatterns = [
     path("ipr/<int:pk>/authorisation-letter.pdf", views.ipr_letter_pdf, name="ipr_letter_pdf"),
     path("ipr/<int:pk>/authorisation-letter/", views.ipr_letter_upload, name="ipr_letter_upload"),
     path("review/ipr/<int:pk>/", views.review_ipr, name="review_ipr"),
+    path("review/ipr/<int:pk>/withdraw/", views.review_ipr_withdraw, name="review_ipr_withdraw"),
     path("ipr/import/", views.ipr_import, name="ipr_import"),
+    path("ipr/import/template.csv", views.ipr_import_template, name="ipr_import_template"),
 ]

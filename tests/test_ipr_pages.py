@@ -183,3 +183,45 @@ def test_the_reviewer_sees_certificate_letter_and_data_side_by_side(client, agen
     assert reverse("document", args=[ipr.letter_id]) in page
     assert "Yes: enforcement scope, within its term" in page
     assert "Shoes" in page
+
+
+def test_a_reviewer_withdraws_a_right_declared_invalid_and_its_items_are_held(client, holder, reviewer):
+    from complaints.models import Complaint, ComplaintItem
+
+    ipr = services.ipr_submit(user=holder, ipr=services.ipr_save(user=holder, kind="patent", fields=dict(
+        name="Bottle", number="ZL1", jurisdiction="CN", owner_name="Acme Ltd", patent_type="design",
+        expires_on=dt.date.today() + dt.timedelta(days=400)), certificate=checked_pdf()))
+    services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer)
+    item = ComplaintItem.objects.create(complaint=Complaint.objects.create(
+        complainant=holder, ipr=ipr, platform="taobao", reason="patent"), listing_url="https://item.taobao.com/item.htm?id=1",
+        state="seller_notified")
+    client.force_login(reviewer)
+    url = reverse("review_ipr_withdraw", args=[ipr.pk])
+    client.post(url, {"note": ""})
+    ipr.refresh_from_db()
+    assert ipr.status == "approved"  # a withdrawal needs the decision it rests on
+    client.post(url, {"note": "CNIPA invalidation decision No. 12345, 2026-10-01"})
+    ipr.refresh_from_db()
+    item.refresh_from_db()
+    assert (ipr.status, ipr.withdrawal_reason) == ("withdrawn", "declared_invalid")
+    assert (item.state, item.held_from) == ("held", "seller_notified")
+    client.force_login(holder)
+    assert "The right was declared invalid." in client.get(reverse("ipr_list")).content.decode()
+
+
+def test_a_new_identity_document_sends_rights_withdrawn_for_the_old_one_back_to_review(holder, reviewer):
+    from accounts import services as account_services
+
+    from .conftest import checked_png
+
+    ipr = services.ipr_submit(user=holder, ipr=services.ipr_save(user=holder, kind="copyright", fields=dict(
+        name="Logo", number="2020-F-1", jurisdiction="CN", owner_name="Acme Ltd", work_kind="artwork"),
+        certificate=checked_pdf(), attachments=[("work_sample", checked_png())]))
+    services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer)
+    IPR.objects.filter(pk=ipr.pk).update(status="withdrawn", withdrawal_reason="identity_expired")
+    holder.identity_proofs.update(status="expired")
+    proof = account_services.identity_submit(user=holder, document_kind="business_registration", document_number="N2",
+                                             expires_on=None, document=checked_png())
+    account_services.identity_approve(proof_id=proof.pk, reviewer=reviewer)
+    ipr.refresh_from_db()
+    assert ipr.status == "pending"

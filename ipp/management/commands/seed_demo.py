@@ -11,6 +11,9 @@ from PIL import Image, ImageDraw
 from accounts import services
 from accounts.models import IdentityProof, User
 from ipp.documents import PNG, CheckedUpload
+from ipp.workdays import today_in_china
+from ipr import services as ipr_services
+from ipr.models import IPR
 
 DEMO_PASSWORD = "ipp-demo-2026"  # noqa: S105 - published in the README, demo only
 
@@ -44,6 +47,37 @@ ACCOUNTS = [
 ]
 
 
+# Every state IPR Management can show: approved rights of each kind, one failed, one pending.
+DEMO_RIGHTS = {
+    "holder@demo.test": [
+        dict(kind="trademark", outcome="approved", name="DEMOBRAND", number="30112233", jurisdiction="CN",
+             owner_name="Demo Brand Co., Ltd.", registered_on=dt.date(2019, 3, 14), expires_on=dt.date(2029, 3, 13),
+             classes=[(25, "Clothing; footwear; headgear; sportswear; socks")]),
+        dict(kind="trademark", outcome="approved", name="DEMOBRAND", number="5987654", jurisdiction="US",
+             owner_name="Demo Brand Co., Ltd.", registered_on=dt.date(2020, 8, 4), expires_on=dt.date(2030, 8, 4),
+             classes=[(14, "Jewellery; watches; precious stones; key rings")]),
+        dict(kind="patent", outcome="approved", name="Collapsible water bottle", number="ZL202130123456.7",
+             jurisdiction="CN", owner_name="Demo Brand Co., Ltd.", patent_type="design",
+             registered_on=dt.date(2021, 9, 1), expires_on=dt.date(2036, 5, 10), attachment="evaluation_report"),
+        dict(kind="copyright", outcome="approved", name="Panda mascot artwork", number="2022-F-00012345",
+             jurisdiction="CN", owner_name="Demo Brand Co., Ltd.", work_kind="artwork",
+             registered_on=dt.date(2022, 2, 18), attachment="work_sample"),
+        dict(kind="trademark", outcome="failed", name="DEMOBRAND KIDS", number="018765432", jurisdiction="EU",
+             owner_name="Demo Brand Co., Ltd.", registered_on=dt.date(2023, 1, 9), expires_on=dt.date(2033, 1, 9),
+             classes=[(28, "Toys; games")], reason="data_mismatch",
+             note="The certificate shows registration number 018765423; the record says 018765432."),
+        dict(kind="patent", outcome="pending", name="Bottle cap with straw", number="ZL202420987654.3",
+             jurisdiction="CN", owner_name="Demo Brand Co., Ltd.", patent_type="utility_model",
+             registered_on=dt.date(2024, 11, 5), expires_on=dt.date(2034, 6, 2)),
+    ],
+    "agent@demo.test": [
+        dict(kind="trademark", outcome="approved", name="NORTHWIND", number="017001234", jurisdiction="EU",
+             owner_name="Northwind Outdoor GmbH", registered_on=dt.date(2018, 6, 1), expires_on=dt.date(2028, 6, 1),
+             classes=[(25, "Outdoor clothing; hiking boots"), (22, "Tents; tarpaulins")], letter=True),
+    ],
+}
+
+
 class Command(BaseCommand):
     help = "Create the demo accounts (password ipp-demo-2026). Runs only with DEBUG on or --demo."
 
@@ -59,7 +93,34 @@ class Command(BaseCommand):
                 user = self._user(email, role, identity, category, name, country)
                 if verified is not None and not IdentityProof.objects.filter(user=user).exists():
                     self._identity(user, reviewer, verify=verified)
+            for email, rights in DEMO_RIGHTS.items():
+                user = User.objects.get(email=email)
+                if not IPR.objects.filter(filed_by=user).exists():
+                    for right in rights:
+                        self._right(user, reviewer, **right)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts ready (password {DEMO_PASSWORD})."))
+
+    def _right(self, user: User, reviewer: User, *, kind, outcome, classes=(), attachment=None, letter=False,
+               reason="", note="", **fields) -> None:
+        facts = [f"Owner: {fields['owner_name']}", f"No.: {fields['number']}", f"Office: {fields['jurisdiction']}"]
+        if fields.get("expires_on"):
+            facts.append(f"Valid until: {fields['expires_on'].isoformat()}")
+        ipr = ipr_services.ipr_save(
+            user=user, kind=kind, fields=fields, classes=list(classes) or None,
+            certificate=_demo_document(f"{kind} certificate", [fields["name"], *facts]),
+            attachments=[(attachment, _demo_document(attachment.replace("_", " "), [fields["name"]]))] if attachment else (),
+        )
+        if letter:
+            ipr_services.ipr_upload_letter(
+                ipr=ipr, user=user, scope=IPR.LetterScope.ENFORCE, valid_from=today_in_china() - dt.timedelta(days=30),
+                valid_until=today_in_china() + dt.timedelta(days=335),
+                letter=_demo_document("Authorisation letter", [f"{fields['owner_name']} authorises", user.complainant_name,
+                                                                "to file IPR complaints on its behalf", "Signed and stamped"]))
+        ipr = ipr_services.ipr_submit(ipr=ipr, user=user)
+        if outcome == "approved":
+            ipr_services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer, note="Demo seed")
+        elif outcome == "failed":
+            ipr_services.ipr_fail(ipr_id=ipr.pk, reviewer=reviewer, reason=reason, note=note)
 
     def _user(self, email, role, identity, category, name, country) -> User:
         user, created = User.objects.get_or_create(email=email, defaults={
