@@ -96,6 +96,9 @@ def ipr_save(*, user: User, kind: str, fields: dict, ipr: IPR | None = None,
             setattr(ipr, field, value.strip() if isinstance(value, str) else value)
     if certificate is not None:
         ipr.certificate = document_store(owner=user, purpose=Document.Purpose.CERTIFICATE, upload=certificate)
+    if ipr.letter_id and not ipr.needs_letter:
+        # The owner is now the filer itself: a leftover letter must not withdraw the record when it ends.
+        ipr.letter, ipr.letter_scope, ipr.letter_valid_from, ipr.letter_valid_until = None, "", None, None
     ipr.status = IPR.Status.DRAFT
     ipr.full_clean(exclude=["certificate", "letter", "decided_by"])
     ipr.save()
@@ -143,6 +146,9 @@ def ipr_submit(*, ipr: IPR, user: User) -> IPR:
     ipr = IPR.objects.select_for_update().select_related("filed_by").get(pk=ipr.pk, filed_by=user)
     if ipr.status == IPR.Status.PENDING:
         return ipr
+    if ipr.status == IPR.Status.APPROVED:
+        # Re-authentication is a renewal: it comes through ipr_renew or a new letter, with what changed.
+        raise SubmissionIncomplete([_("It is approved already; to renew it, edit it and upload the renewal documents.")])
     problems = ipr_submission_problems(ipr, on=workdays.today_in_china())
     if problems:
         raise SubmissionIncomplete(problems)

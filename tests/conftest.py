@@ -108,3 +108,60 @@ def holder(db, reviewer):
 def newcomer(db):
     """A rights holder who signed up but has not proved its identity."""
     return make_user("new@example.com", name="Lin Mei")
+
+
+# --- IP rights (issue 3): running what services enqueue, and records built through the services ---
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """What services enqueue gets done: ``with run_tasks(): ...`` runs the on_commit callbacks
+    at the end of the block and the Celery tasks they send in-process (mail lands in ``mail.outbox``)."""
+    from ipp.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        yield lambda: django_capture_on_commit_callbacks(execute=True)
+    finally:
+        app.conf.task_always_eager = False
+
+
+def make_ipr(user, *, kind="trademark", **fields):
+    """A draft record with what its kind needs (certificate, one Nice class, one sample), saved as the form saves it.
+
+    Dates are relative to today in China: registered a year ago, in force for ten more years.
+    """
+    import datetime as dt
+
+    from ipp.workdays import today_in_china
+    from ipr import services as ipr_services
+
+    today = today_in_china()
+    values = {
+        "name": "ACME", "number": "30000001", "jurisdiction": "CN", "owner_name": user.complainant_name,
+        "registered_on": today - dt.timedelta(days=365),
+        "expires_on": None if kind == "copyright" else today + dt.timedelta(days=3650),
+        "patent_type": "invention" if kind == "patent" else "",
+        "work_kind": "artwork" if kind == "copyright" else "",
+        **fields,
+    }
+    return ipr_services.ipr_save(
+        user=user, kind=kind, fields=values, certificate=checked_pdf(),
+        classes=[(25, "Clothing; footwear")] if kind == "trademark" else None,
+        attachments=[("work_sample", checked_png("sample.png"))] if kind == "copyright" else (),
+    )
+
+
+def approve_ipr(ipr, *, reviewer, letter_until=None):
+    """Submit a draft (uploading a signed enforcement letter first if its filer needs one) and approve it."""
+    import datetime as dt
+
+    from ipp.workdays import today_in_china
+    from ipr import services as ipr_services
+
+    today = today_in_china()
+    if ipr.needs_letter:
+        ipr = ipr_services.ipr_upload_letter(
+            ipr=ipr, user=ipr.filed_by, letter=checked_pdf("letter.pdf"), scope="enforce",
+            valid_from=today, valid_until=letter_until or today + dt.timedelta(days=365))
+    ipr_services.ipr_submit(ipr=ipr, user=ipr.filed_by)
+    return ipr_services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer)

@@ -225,3 +225,26 @@ def test_a_new_identity_document_sends_rights_withdrawn_for_the_old_one_back_to_
     account_services.identity_approve(proof_id=proof.pk, reviewer=reviewer)
     ipr.refresh_from_db()
     assert ipr.status == "pending"
+
+
+def test_an_approved_record_is_not_sent_back_to_review_unchanged(client, holder, reviewer):
+    ipr = services.ipr_submit(user=holder, ipr=services.ipr_save(user=holder, kind="patent", fields=dict(
+        name="Lamp", number="ZL9", jurisdiction="CN", owner_name="Acme Ltd", patent_type="invention",
+        expires_on=dt.date.today() + dt.timedelta(days=400)), certificate=checked_pdf()))
+    services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer)
+    client.force_login(holder)
+    client.post(reverse("ipr_submit", args=[ipr.pk]))
+    ipr.refresh_from_db()
+    assert ipr.status == "approved"
+
+
+def test_a_letter_left_over_after_the_owner_became_the_filer_is_dropped(agent):
+    ipr = services.ipr_save(user=agent, kind="patent", fields=dict(
+        name="Lamp", number="ZL9", jurisdiction="CN", owner_name="Nike Inc", patent_type="invention",
+        expires_on=dt.date.today() + dt.timedelta(days=400)), certificate=checked_pdf())
+    services.ipr_upload_letter(ipr=ipr, user=agent, letter=checked_pdf("letter.pdf"), scope="enforce",
+                               valid_from=dt.date.today(), valid_until=dt.date.today() + dt.timedelta(days=30))
+    agent.identity = User.Identity.OWNER
+    agent.save(update_fields=["identity"])
+    ipr = services.ipr_save(user=agent, kind="patent", ipr=ipr, fields={"owner_name": "Brand Guard Agency"})
+    assert (ipr.letter_id, ipr.letter_valid_until) == (None, None)
