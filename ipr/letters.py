@@ -54,6 +54,8 @@ def letter_pdf(ipr: IPR, *, valid_from: dt.date, valid_until: dt.date, generated
 
     title = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, spaceAfter=2)
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=15, spaceAfter=6)
+    # Chinese has no spaces between words: wrap it anywhere, not only at spaces.
+    body_zh = ParagraphStyle("body_zh", parent=body, wordWrap="CJK")
     small = ParagraphStyle("small", fontName=FONT, fontSize=8.5, leading=12, textColor=colors.HexColor("#555555"))
 
     details = [
@@ -81,8 +83,8 @@ def letter_pdf(ipr: IPR, *, valid_from: dt.date, valid_until: dt.date, generated
     ]))
 
     story = [
-        Paragraph("Authorisation Letter · 授权委托书", title),
-        Paragraph(f"Reference IPR-{ipr.pk} · generated {generated_on.isoformat()} by the IPP portal", small),
+        Paragraph("Authorisation Letter / 授权委托书", title),
+        Paragraph(f"Reference IPR-{ipr.pk}, generated {generated_on.isoformat()} by the IPP portal", small),
         HRFlowable(width="100%", color=colors.HexColor("#cccccc"), spaceBefore=6, spaceAfter=10),
         Paragraph(
             f"I/We, <b>{owner}</b> (the Owner), the owner of the {right_en}, authorise <b>{agent_name}</b> "
@@ -97,21 +99,21 @@ def letter_pdf(ipr: IPR, *, valid_from: dt.date, valid_until: dt.date, generated
         Paragraph(
             f"本人/本单位 <b>{owner}</b>（权利人）系{right_zh}的权利人，现授权 <b>{agent_name}</b>（代理人）"
             f"<b>代表权利人提交知识产权投诉</b>，针对 IPP 平台所服务的电商平台上的商品链接提供证据，并接收及答复相关通知与反通知，"
-            f"授权期限{term_zh}。", body),
-        Paragraph("本授权仅限于维权投诉，不包括销售、许可或转让该权利；销售授权不等同于投诉授权。权利人可随时通知平台撤销本授权。", body),
+            f"授权期限{term_zh}。", body_zh),
+        Paragraph("本授权仅限于维权投诉，不包括销售、许可或转让该权利；销售授权不等同于投诉授权。权利人可随时通知平台撤销本授权。", body_zh),
         Spacer(1, 6),
         table,
         Spacer(1, 18),
-        Paragraph("Signature or company seal of the Owner · 权利人签字或盖章", body),
+        Paragraph("Signature or company seal of the Owner / 权利人签字或盖章", body),
         Spacer(1, 26),
         HRFlowable(width="60%", color=colors.black, hAlign="LEFT"),
-        Paragraph("Name and title of the signatory · 签字人姓名及职务", small),
+        Paragraph("Name and title of the signatory / 签字人姓名及职务", small),
         Spacer(1, 20),
         HRFlowable(width="40%", color=colors.black, hAlign="LEFT"),
-        Paragraph("Date · 日期", small),
+        Paragraph("Date / 日期", small),
         Spacer(1, 18),
         Paragraph("Upload the signed or stamped letter on the record's page in IPR Management. "
-                  "请在“知识产权管理”中该权利的页面上传已签字或盖章的授权书。", small),
+                  "请在“知识产权管理”中该权利的页面上传已签字或盖章的授权书。", ParagraphStyle("small_zh", parent=small, wordWrap="CJK")),
     ]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=20 * mm, bottomMargin=18 * mm,
