@@ -328,12 +328,16 @@ def ipr_withdraw_sweep(*, as_of: dt.date, dry_run: bool = False) -> int:
     return total
 
 
+# A right in these states authorises nothing: withdrawn, or its renewal failed review.
+NOT_AUTHORISING = (IPR.Status.WITHDRAWN, IPR.Status.FAILED)
+
+
 def complaint_items_hold_sweep(*, as_of: dt.date, dry_run: bool = False) -> int:
-    """Hold every complaint item in progress whose right is withdrawn; tell each complainant once."""
-    resting = ComplaintItem.objects.filter(complaint__ipr__status=IPR.Status.WITHDRAWN)
+    """Hold every complaint item in progress whose right no longer authorises; tell each complainant once."""
+    resting = ComplaintItem.objects.filter(complaint__ipr__status__in=NOT_AUTHORISING)
     if dry_run:
         return ComplaintItem.objects.filter(state__in=workflow.IN_PROGRESS).filter(
-            Q(complaint__ipr__status=IPR.Status.WITHDRAWN) | Q(complaint__ipr__in=iprs_due_for_withdrawal(as_of))
+            Q(complaint__ipr__status__in=NOT_AUTHORISING) | Q(complaint__ipr__in=iprs_due_for_withdrawal(as_of))
         ).count()
     held = workflow.items_hold(resting, reason="ipr_withdrawn")
     _notify_held(held)

@@ -248,3 +248,22 @@ def test_a_letter_left_over_after_the_owner_became_the_filer_is_dropped(agent):
     agent.save(update_fields=["identity"])
     ipr = services.ipr_save(user=agent, kind="patent", ipr=ipr, fields={"owner_name": "Brand Guard Agency"})
     assert (ipr.letter_id, ipr.letter_valid_until) == (None, None)
+
+
+def test_items_on_a_right_whose_renewal_failed_are_held_too(holder, reviewer):
+    from complaints.models import Complaint, ComplaintItem
+    from ipr.services import complaint_items_hold_sweep
+
+    ipr = services.ipr_submit(user=holder, ipr=services.ipr_save(user=holder, kind="patent", fields=dict(
+        name="Lamp", number="ZL9", jurisdiction="CN", owner_name="Acme Ltd", patent_type="invention",
+        expires_on=dt.date.today() + dt.timedelta(days=400)), certificate=checked_pdf()))
+    services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer)
+    item = ComplaintItem.objects.create(complaint=Complaint.objects.create(
+        complainant=holder, ipr=ipr, platform="taobao", reason="patent"), listing_url="https://item.taobao.com/item.htm?id=2",
+        state="in_review")
+    services.ipr_renew(user=holder, ipr=ipr, fields={"name": "Desk lamp"})
+    assert complaint_items_hold_sweep(as_of=dt.date.today()) == 0  # pending renewal: the work carries on
+    services.ipr_fail(ipr_id=ipr.pk, reviewer=reviewer, reason="data_mismatch")
+    assert complaint_items_hold_sweep(as_of=dt.date.today()) == 1
+    item.refresh_from_db()
+    assert (item.state, item.held_from) == ("held", "in_review")
