@@ -7,6 +7,7 @@ steps, marketplaces and the full workflow build on these models in their own iss
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Platform(models.TextChoices):
@@ -37,7 +38,7 @@ class ComplaintItem(models.Model):
     """One listing of a complaint, with its own state in the workflow (see ``complaints.workflow``)."""
 
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("complaint item state", "Submitted")
         IN_REVIEW = "in_review", _("In review")
         REJECTED = "rejected", _("Rejected")
         SELLER_NOTIFIED = "seller_notified", _("Seller notified")
