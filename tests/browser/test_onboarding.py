@@ -190,7 +190,7 @@ def test_new_rights_holder_signs_up_verifies_email_uploads_identity_and_reviewer
     sign_in(page, base, NEW_EMAIL, NEW_PASSWORD)
     expect(page).to_have_url(DASHBOARD)
     expect(page.locator("#ready")).to_contain_text("Your identity is verified")
-    expect(page.locator("dl.ipp-facts .badge")).to_have_text("Verified")
+    expect(page.locator("#account-facts .badge")).to_have_text("Verified")
     assert len(mails_to(NEW_EMAIL)) == sent_before
     shot(page, "dashboard-verified")
 
@@ -202,8 +202,8 @@ def test_demo_rights_holder_signs_in_after_seed(live_server, page):
     expect(page).to_have_url(DASHBOARD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Demo Brand Co., Ltd.")
     expect(page.locator("#ready")).to_contain_text("Your identity is verified")
-    expect(page.locator("dl.ipp-facts")).to_contain_text("IPR owner · Business entity")
-    expect(page.locator("dl.ipp-facts .badge")).to_have_text("Verified")
+    expect(page.locator("#account-facts")).to_contain_text("IPR owner · Business entity")
+    expect(page.locator("#account-facts .badge")).to_have_text("Verified")
     shot(page, "dashboard-holder")
 
     # Switch the language from the header; the page comes back in Simplified Chinese.
