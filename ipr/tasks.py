@@ -7,6 +7,7 @@ from accounts.models import IdentityProof, User
 from complaints.models import ComplaintItem
 from ipp.mail import send_notice
 
+from .bulk import IMPORT_SOFT_TIME_LIMIT, IMPORT_TIME_LIMIT, import_job_run
 from .models import IPR, ExpiryReminder
 
 _MAIL = {"acks_late": True, "time_limit": 60, "soft_time_limit": 50}
@@ -52,3 +53,10 @@ def send_expiry_reminders(user_id: int, reminder_ids: list[int]) -> None:
         for r in reminders
     ]
     send_notice(user, "ipr/email/expiry_reminder", {"lines": lines, "first_deadline": reminders[0].deadline})
+
+
+@shared_task(name="ipr.tasks.run_import_job", acks_late=True, ignore_result=True,
+             time_limit=IMPORT_TIME_LIMIT, soft_time_limit=IMPORT_SOFT_TIME_LIMIT)
+def run_import_job(job_id: int) -> None:
+    """Check and save a queued bulk import. Claiming the job makes a repeated delivery do nothing."""
+    import_job_run(job_id=job_id)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("review/ipr/<int:pk>/withdraw/", views.review_ipr_withdraw, name="review_ipr_withdraw"),
     path("ipr/import/", views.ipr_import, name="ipr_import"),
     path("ipr/import/template.csv", views.ipr_import_template, name="ipr_import_template"),
+    path("ipr/import/<int:pk>/", views.ipr_import_job, name="ipr_import_job"),
 ]

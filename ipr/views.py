@@ -1,17 +1,19 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import ReviewDecisionForm
 from accounts.selectors import filing_block_reason
 from ipp import workdays
 from ipp.access import reviewer_required, rights_holder_required
 
-from . import letters, selectors, services
+from . import bulk, letters, selectors, services
 from .forms import (
     IPRForm,
     LetterTermForm,
@@ -19,7 +21,7 @@ from .forms import (
     NiceClassFormSet,
     nice_class_initial,
 )
-from .models import IPR
+from .models import IPR, ImportJob
 
 
 def _own_ipr(request, pk) -> IPR:
@@ -124,9 +126,7 @@ def ipr_edit(request, pk):
                   status=400 if request.method == "POST" else 200)
 
 
-@rights_holder_required
-def ipr_detail(request, pk):
-    ipr = _own_ipr(request, pk)
+def _detail_context(ipr: IPR, *, letter_form=None) -> dict:
     today = workdays.today_in_china()
     start, until = letters.default_term(ipr, today)
     context = {
@@ -138,9 +138,14 @@ def ipr_detail(request, pk):
         "problems": services.ipr_submission_problems(ipr, on=today) if ipr.status in (IPR.Status.DRAFT, IPR.Status.FAILED) else [],
     }
     if ipr.needs_letter and ipr.is_editable:
-        context["term_form"] = LetterTermForm(initial={"valid_from": start, "valid_until": until})
-        context["letter_form"] = LetterUploadForm(initial={"valid_from": start, "valid_until": until})
-    return render(request, "ipr/detail.html", context)
+        context["term_form"] = LetterTermForm(initial={"valid_from": start, "valid_until": until}, auto_id="term_%s")
+        context["letter_form"] = letter_form or LetterUploadForm(initial={"valid_from": start, "valid_until": until})
+    return context
+
+
+@rights_holder_required
+def ipr_detail(request, pk):
+    return render(request, "ipr/detail.html", _detail_context(_own_ipr(request, pk)))
 
 
 @rights_holder_required
@@ -198,13 +203,7 @@ def ipr_letter_upload(request, pk):
         except services.SubmissionIncomplete as incomplete:
             messages.warning(request, " ".join(incomplete.problems))
             return redirect("ipr_detail", pk=ipr.pk)
-    today = workdays.today_in_china()
-    return render(request, "ipr/detail.html", {
-        "ipr": ipr, "today": today, "next_step": selectors.next_step(ipr, today=today),
-        "attachments": ipr.attachments.select_related("document"), "history": selectors.ipr_history(ipr),
-        "problems": [], "letter_form": form, "term_form": LetterTermForm(initial=dict(zip(
-            ("valid_from", "valid_until"), letters.default_term(ipr, today), strict=True))),
-    }, status=400)
+    return render(request, "ipr/detail.html", _detail_context(ipr, letter_form=form), status=400)
 
 
 # --- Reviewers -----------------------------------------------------------------------------
@@ -239,6 +238,62 @@ def review_ipr(request, pk):
     }, status=400 if request.method == "POST" else 200)
 
 
+@reviewer_required
+@require_POST
+def review_ipr_withdraw(request, pk):
+    """Withdraw an approved right's authentication because it was declared invalid."""
+    note = request.POST.get("note", "").strip()[:2000]
+    if not note:
+        messages.error(request, _("Say which decision declared the right invalid (court or office, date, number)."))
+        return redirect("review_ipr", pk=pk)
+    try:
+        services.ipr_withdraw(ipr_id=pk, actor=request.user, note=note)
+        messages.success(request, _("Authentication withdrawn. The filer has been told; complaints resting on it are on hold."))
+    except services.ReviewConflict:
+        messages.warning(request, _("Only an approved right can be withdrawn; here is its current state."))
+    return redirect("review_ipr", pk=pk)
+
+
+# --- Bulk import ---------------------------------------------------------------------------
+
 @rights_holder_required
+@require_http_methods(["GET", "POST"])
 def ipr_import(request):
-    raise Http404  # replaced by the bulk import
+    """Many records at once from a CSV and a ZIP of their documents, imported by a worker: all of them, or none."""
+    block = filing_block_reason(request.user)
+    if block:
+        return render(request, "ipr/blocked.html", {"block_reason": block}, status=403 if request.method == "POST" else 200)
+    form = bulk.IPRImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = bulk.import_job_create(user=request.user, csv_file=form.cleaned_data["csv_file"],
+                                         zip_file=form.cleaned_data["zip_file"])
+        except bulk.ImportRefused as refused:
+            problems = refused.problems
+        else:
+            return redirect("ipr_import_job", pk=job.pk)
+    return render(request, "ipr/import.html", {
+        "form": form, "problems": problems, "columns": bulk.COLUMNS,
+        "max_rows": settings.IPP_IPR_IMPORT_MAX_ROWS, "jobs": bulk.recent_import_jobs(user=request.user),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@rights_holder_required
+@require_GET
+def ipr_import_job(request, pk):
+    """One import's progress and outcome; htmx polls it (the status part only) while the worker runs it."""
+    job = get_object_or_404(ImportJob, pk=pk, owner=request.user)  # someone else's import answers like a missing one
+    context = {"job": job, "form": None if job.is_active or job.state == ImportJob.Status.DONE else bulk.IPRImportForm()}
+    response = render(request, "ipr/_import_status.html" if request.htmx else "ipr/import_job.html", context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a part of one
+    return response
+
+
+@rights_holder_required
+def ipr_import_template(request):
+    """An example import file with a row of each kind, filled in for this account."""
+    response = HttpResponse(bulk.example_csv(user=request.user, today=workdays.today_in_china()),
+                            content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ipr-import-example.csv"'
+    return response
