@@ -1099,3 +1099,24 @@ def example_csv(*, user: User, today: dt.date) -> str:
     writer.writerows(rows)
     # The byte order mark makes Excel open the file as UTF-8, Chinese names included.
     return "\ufeff" + out.getvalue()
+
+
+# A queued job whose message has not started it by then was probably lost (broker down at upload).
+IMPORT_RESEND_AFTER = dt.timedelta(minutes=10)
+
+
+def import_jobs_resend_sweep(*, as_of: dt.datetime, dry_run: bool = False) -> int:
+    """Queue again the jobs nobody started (a lost message) or whose worker died.
+
+    Safe to repeat: a job runs only once it is claimed, so an extra message is a no-op.
+    """
+    stale = ImportJob.objects.filter(
+        Q(status=ImportJob.Status.QUEUED, created_at__lt=as_of - IMPORT_RESEND_AFTER)
+        | Q(status=ImportJob.Status.RUNNING, started_at__lt=as_of - dt.timedelta(seconds=IMPORT_TIME_LIMIT))
+    )
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    if not dry_run:
+        with transaction.atomic():
+            for job_id in ids:
+                enqueue("ipr.tasks.run_import_job", job_id)
+    return len(ids)

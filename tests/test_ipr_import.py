@@ -772,3 +772,21 @@ def test_a_real_worker_takes_the_job_from_redis_and_imports_it(client, holder):
     wait_for(lambda: ImportJob.objects.filter(pk=job.pk, status="done").exists(), message="the import job to end")
     assert "Imported 2 records: 2 submitted, 0 drafts." in client.get(url).content.decode()
     assert IPR.objects.filter(filed_by=holder).count() == 2
+
+
+def test_the_sweep_sends_again_a_job_nobody_started(holder, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ipr.bulk import import_jobs_resend_sweep
+    from ipr.models import ImportJob
+
+    fresh = ImportJob.objects.create(owner=holder, csv_path="imports/x/rights.csv", zip_path="imports/x/documents.zip")
+    lost = ImportJob.objects.create(owner=holder, csv_path="imports/y/rights.csv", zip_path="imports/y/documents.zip")
+    ImportJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(minutes=30))
+    assert import_jobs_resend_sweep(as_of=timezone.now(), dry_run=True) == 1
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert import_jobs_resend_sweep(as_of=timezone.now()) == 1
+    assert len(callbacks) == 1
+    assert ImportJob.objects.get(pk=fresh.pk).status == "queued"

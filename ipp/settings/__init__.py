@@ -246,7 +246,7 @@ IPP_USER_AGREEMENT_VERSION = "2026-11"
 IPP_REVIEW_DUE_WORKING_DAYS = 3
 # An unusual sign-in is one from a device or network this account has not used.
 IPP_UNUSUAL_SIGNIN_CHECK = env.bool("IPP_UNUSUAL_SIGNIN_CHECK", default=True)
-# The most rows one IPR import (CSV + ZIP) may hold; it is checked and saved in one request.
+# The most rows one IPR import (CSV + ZIP) may hold; a worker checks and saves them in one job.
 IPP_IPR_IMPORT_MAX_ROWS = env.int("IPP_IPR_IMPORT_MAX_ROWS", default=2000)
 
 # --- API --------------------------------------------------------------------------------
