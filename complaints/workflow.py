@@ -35,49 +35,38 @@ BATCH_SIZE = 2000
 
 
 def items_hold(items: QuerySet[ComplaintItem], *, reason: str) -> list[tuple[int, int]]:
-    """Hold every in-progress item of ``items``, remembering where each was.
-
-    Set-based: a batch of rows is locked (skipping rows another worker holds), moved in
-    one UPDATE that re-checks the state, and logged with one INSERT. Returns the
-    (item id, complainant id) pairs it held.
-    """
-    held: list[tuple[int, int]] = []
-    while True:
-        with transaction.atomic():
-            batch = list(
-                items.filter(state__in=IN_PROGRESS).order_by("pk")
-                .select_for_update(skip_locked=True, of=("self",))
-                .values_list("pk", "state", "complaint__complainant_id")[:BATCH_SIZE]
-            )
-            if not batch:
-                return held
-            ComplaintItem.objects.filter(pk__in=[pk for pk, _, _ in batch], state__in=IN_PROGRESS).update(
-                held_from=F("state"), state=State.HELD
-            )
-            ComplaintItemEvent.objects.bulk_create(
-                ComplaintItemEvent(item_id=pk, from_state=state, to_state=State.HELD, reason=reason)
-                for pk, state, _ in batch
-            )
-        held.extend((pk, complainant) for pk, _, complainant in batch)
+    """Hold every in-progress item of ``items``, remembering where each was; (complainant id, item id) of each."""
+    return _move_in_batches(items, from_states=IN_PROGRESS, reason=reason,
+                            update={"held_from": F("state"), "state": State.HELD},
+                            to_state=lambda state, held_from: State.HELD)
 
 
 def items_resume(items: QuerySet[ComplaintItem], *, reason: str) -> list[tuple[int, int]]:
-    """Return every held item of ``items`` to the state it was held from."""
-    resumed: list[tuple[int, int]] = []
+    """Return every held item of ``items`` to the state it was held from; (complainant id, item id) of each."""
+    return _move_in_batches(items, from_states={State.HELD}, reason=reason,
+                            update={"state": F("held_from"), "held_from": ""},
+                            to_state=lambda state, held_from: held_from)
+
+
+def _move_in_batches(items, *, from_states, update: dict, to_state, reason: str) -> list[tuple[int, int]]:
+    """Move many items at once, set-based and safe with two workers.
+
+    Each batch locks its rows (skipping rows another worker holds), moves them in one
+    UPDATE that re-checks their state, and logs them with one INSERT.
+    """
+    moved: list[tuple[int, int]] = []
     while True:
         with transaction.atomic():
             batch = list(
-                items.filter(state=State.HELD).order_by("pk")
+                items.filter(state__in=from_states).order_by("pk")
                 .select_for_update(skip_locked=True, of=("self",))
-                .values_list("pk", "held_from", "complaint__complainant_id")[:BATCH_SIZE]
+                .values_list("pk", "state", "held_from", "complaint__complainant_id")[:BATCH_SIZE]
             )
             if not batch:
-                return resumed
-            ComplaintItem.objects.filter(pk__in=[pk for pk, _, _ in batch], state=State.HELD).update(
-                state=F("held_from"), held_from=""
-            )
+                return moved
+            ComplaintItem.objects.filter(pk__in=[row[0] for row in batch], state__in=from_states).update(**update)
             ComplaintItemEvent.objects.bulk_create(
-                ComplaintItemEvent(item_id=pk, from_state=State.HELD, to_state=held_from, reason=reason)
-                for pk, held_from, _ in batch
+                ComplaintItemEvent(item_id=pk, from_state=state, to_state=to_state(state, held_from), reason=reason)
+                for pk, state, held_from, _complainant in batch
             )
-        resumed.extend((pk, complainant) for pk, _, complainant in batch)
+        moved.extend((complainant, pk) for pk, _state, _held_from, complainant in batch)

@@ -55,7 +55,7 @@ from ipp.models import Document
 from ipp.tasks import enqueue
 
 from . import services
-from .forms import KIND_FIELDS, IPRForm, LetterTermForm
+from .forms import KIND_FIELDS, IPRForm, LetterTermForm, NiceClassFormSet
 from .models import IPR, ImportJob
 
 logger = logging.getLogger(__name__)
@@ -496,30 +496,25 @@ def _parse_date(value: str) -> dt.date:
 
 
 def _parse_classes(value: str) -> list[tuple[int, str]]:
-    classes: dict[int, str] = {}
-    problems = []
+    """Read "25: Clothing; 14: Jewellery" into classes, checked by the page's own class rules (NiceClassFormSet)."""
+    entries, problems = [], []
     for entry in filter(None, (part.strip() for part in _CLASS_SPLIT.split(value))):
         match = _CLASS_ENTRY.fullmatch(entry)
-        if not match:
+        if match:
+            entries.append((match.group(1), match.group(2).strip().rstrip(";；").strip()))
+        else:
             problems.append(_("“%(entry)s” is not a class and its goods; write them as “25: Clothing, footwear; "
                               "14: Jewellery”.") % {"entry": entry[:60]})
-            continue
-        number, goods = int(match.group(1)), match.group(2).strip().rstrip(";；").strip()
-        if not 1 <= number <= 45:
-            problems.append(_("Class %(n)s does not exist; Nice classes are 1 to 45.") % {"n": number})
-        elif number in classes:
-            problems.append(_("Class %(n)s is listed twice; put all its goods in one entry.") % {"n": number})
-        elif not goods:
-            problems.append(_("Class %(n)s has no goods or services.") % {"n": number})
-        elif len(goods) > 4000:
-            problems.append(_("The goods of class %(n)s are longer than 4000 characters.") % {"n": number})
-        else:
-            classes[number] = goods
     if problems:
         raise ValidationError(problems)
-    if not classes:
-        raise ValidationError(_("Add at least one Nice class with the goods or services it is registered for."))
-    return sorted(classes.items())
+    data = {"classes-TOTAL_FORMS": str(len(entries)), "classes-INITIAL_FORMS": "0"}
+    for index, (number, goods) in enumerate(entries):
+        data[f"classes-{index}-number"], data[f"classes-{index}-goods_services"] = number, goods
+    formset = NiceClassFormSet(data, prefix="classes")
+    if formset.is_valid():
+        return sorted(formset.classes())
+    messages = [message for form in formset.forms for errors in form.errors.values() for message in errors]
+    raise ValidationError(messages + list(formset.non_form_errors()))
 
 
 def _code(value: str) -> str:

@@ -1,4 +1,3 @@
-import re
 
 from django import forms
 from django.conf import settings
@@ -13,9 +12,6 @@ from .models import IPR, Attachment, NiceClass
 
 _LIMIT_MB = settings.IPP_UPLOAD_MAX_BYTES // 1_048_576
 FILE_HELP = format_lazy(_("PDF, JPEG or PNG, up to {limit} MB each."), limit=_LIMIT_MB)
-
-# Words on a number that give away an application, not a registration.
-_APPLICATION_WORDS = re.compile(r"(application|appl\.?\s*no|filing|receipt|pending|申请|受理)", re.IGNORECASE)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -144,49 +140,32 @@ class IPRForm(forms.ModelForm):
                                     "is refused. Register the right here once the office has granted it."))
         return "registered"
 
-    def clean_number(self):
-        number = self.cleaned_data["number"].strip()
-        if _APPLICATION_WORDS.search(number):
-            raise ValidationError(_("This looks like an application or filing number. Only registered rights can be "
-                                    "enforced: enter the registration number from the certificate."))
-        return number
-
-    def clean(self):
-        data = super().clean()
-        today = workdays.today_in_china()
-        registered, expires = data.get("registered_on"), data.get("expires_on")
-        if registered and registered > today:
-            self.add_error("registered_on", _("This date is in the future: a right not yet registered cannot be enforced."))
-        if expires and expires < today:
-            self.add_error("expires_on", _("This right expired on %(date)s; only rights in force can be registered. "
-                                           "Upload the renewal certificate with its new expiry date.") % {"date": expires.isoformat()})
-        if registered and expires and expires <= registered:
-            self.add_error("expires_on", _("The expiry date must be after the registration date."))
-        return data
-
     def record_fields(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields if name in self.fields}
 
 
 class NiceClassForm(forms.Form):
-    number = forms.TypedChoiceField(label=_("Class"), coerce=int, choices=[("", "—")] + [(n, str(n)) for n in range(1, 46)])
-    goods_services = forms.CharField(label=_("Goods or services, as on the certificate"), max_length=4000,
-                                     widget=forms.Textarea(attrs={"rows": 2}))
+    number = forms.TypedChoiceField(
+        label=_("Class"), coerce=int, choices=[("", "—")] + [(n, str(n)) for n in range(1, 46)],
+        error_messages={"invalid_choice": _("Class %(value)s does not exist; Nice classes are 1 to 45.")})
+    goods_services = forms.CharField(
+        label=_("Goods or services, as on the certificate"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Enter the goods or services this class is registered for.")})
 
 
 class BaseNiceClassFormSet(forms.BaseFormSet):
     def clean(self):
-        if any(self.errors):
-            return
         seen, filled = set(), 0
         for form in self.forms:
             if not form.has_changed() or self._should_delete_form(form):
                 continue
+            filled += 1
             number = form.cleaned_data.get("number")
+            if number is None:
+                continue  # its own error says why
             if number in seen:
                 form.add_error("number", _("Class %(n)s is listed twice; put all its goods in one entry.") % {"n": number})
             seen.add(number)
-            filled += 1
         if filled == 0:
             raise ValidationError(_("Add at least one Nice class with the goods or services it is registered for."))
 
@@ -208,11 +187,10 @@ class LetterTermForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("valid_from"), data.get("valid_until")
-        if start and end and end < start:
-            self.add_error("valid_until", _("The term must end after it starts."))
-        if end and end < workdays.today_in_china():
-            self.add_error("valid_until", _("This date has passed: a letter authorises only within its term."))
+        problem = IPR.letter_problem(scope=data.get("scope", IPR.LetterScope.ENFORCE), valid_from=data.get("valid_from"),
+                                     valid_until=data.get("valid_until"), on=workdays.today_in_china())
+        if problem:
+            self.add_error(*problem)
         return data
 
 
@@ -227,9 +205,3 @@ class LetterUploadForm(LetterTermForm):
         super().__init__(*args, **kwargs)
         self.fields["valid_from"].label = _("Term on the signed letter: from")
         self.fields["valid_until"].label = _("until")
-
-    def clean_scope(self):
-        if self.cleaned_data["scope"] != IPR.LetterScope.ENFORCE:
-            raise ValidationError(_("An authorisation to sell is not an authorisation to enforce: it does not let you "
-                                    "file complaints. Have the owner sign the portal's letter."))
-        return IPR.LetterScope.ENFORCE

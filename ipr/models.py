@@ -7,8 +7,10 @@ ends. Every change of status is an ``IPREvent``.
 """
 
 import datetime as dt
+import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -16,6 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.models import complainant_key
+from ipp import workdays
+
+# Words on a number that give away an application, not a registration.
+_APPLICATION_WORDS = re.compile(r"(application|appl\.?\s*no|filing|receipt|pending|申请|受理)", re.IGNORECASE)
 
 
 def jurisdiction_choices():
@@ -130,6 +136,44 @@ class IPR(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number} ({self.name})"
 
+    def clean(self):
+        """Only registered rights in force are entered: the page, the import and any API meet this one rule."""
+        today = workdays.today_in_china()
+        errors: dict[str, list] = {}
+        if _APPLICATION_WORDS.search(self.number or ""):
+            errors.setdefault("number", []).append(_(
+                "This looks like an application or filing number. Only registered rights can be enforced: enter the "
+                "registration number from the certificate."))
+        if self.registered_on and self.registered_on > today:
+            errors.setdefault("registered_on", []).append(_(
+                "This date is in the future: a right not yet registered cannot be enforced."))
+        if self.expires_on and self.expires_on < today:
+            errors.setdefault("expires_on", []).append(_(
+                "This right expired on %(date)s; only rights in force can be registered. Upload the renewal certificate "
+                "with its new expiry date.") % {"date": self.expires_on.isoformat()})
+        if self.registered_on and self.expires_on and self.expires_on <= self.registered_on:
+            errors.setdefault("expires_on", []).append(_("The expiry date must be after the registration date."))
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def letter_problem(*, scope: str, valid_from: dt.date | None, valid_until: dt.date | None,
+                       on: dt.date) -> tuple[str, str] | None:
+        """Why a signed letter cannot authorise complaints, as (field, message); None if it can.
+
+        An authorisation to sell is not one to enforce, and a letter authorises only within its term.
+        """
+        if scope != IPR.LetterScope.ENFORCE:
+            return "scope", _("An authorisation to sell is not an authorisation to enforce: it does not let you file "
+                              "complaints. Have the owner sign the portal's letter.")
+        if valid_from is None or valid_until is None:
+            return None  # the dates' own fields say they are missing
+        if valid_until < valid_from:
+            return "valid_until", _("The term must end after it starts.")
+        if valid_until < on:
+            return "valid_until", _("This date has passed: a letter authorises only within its term.")
+        return None
+
     @property
     def needs_letter(self) -> bool:
         """The filer is an agent, or its name is not the owner's: only a letter lets it enforce."""
@@ -148,10 +192,6 @@ class IPR(models.Model):
     def is_editable(self) -> bool:
         """What the filer may change: anything not waiting for a reviewer."""
         return self.status != self.Status.PENDING
-
-    @property
-    def is_valid_in_china(self) -> bool:
-        return self.jurisdiction == "CN"
 
     @property
     def failure_reason_label(self) -> str:

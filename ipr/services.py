@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import IdentityProof, ReviewStatus, User
 from accounts.selectors import filing_block_reason
+from accounts.services import ReviewConflict
 from complaints import workflow
 from complaints.models import ComplaintItem
 from ipp import workdays
@@ -29,10 +30,6 @@ REMINDER_DAYS = (30, 7)
 SWEEP_BATCH = 2000
 
 
-class ReviewConflict(Exception):
-    """The record was already decided (or changed) by someone else."""
-
-
 class NotEditable(Exception):
     """The record is waiting for a reviewer; it cannot change until it is decided."""
 
@@ -46,7 +43,11 @@ class SubmissionIncomplete(Exception):
 
 
 class LetterRefused(Exception):
-    """The letter cannot authorise complaints (wrong scope, or outside its term)."""
+    """The letter cannot authorise complaints (wrong scope, or outside its term); ``field`` is the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 class ApprovalRefused(Exception):
@@ -174,12 +175,9 @@ def ipr_renew(*, user: User, ipr: IPR, **changes) -> IPR:
 def ipr_upload_letter(*, ipr: IPR, user: User, letter: CheckedUpload, scope: str,
                       valid_from: dt.date, valid_until: dt.date) -> IPR:
     """Attach the owner's signed letter. A letter for an approved or withdrawn record is a renewal: it goes back to review."""
-    if scope != IPR.LetterScope.ENFORCE:
-        raise LetterRefused(_("A letter that authorises sales only does not authorise complaints. Ask the owner to "
-                              "sign the portal's letter, which authorises you to file IPR complaints on its behalf."))
-    today = workdays.today_in_china()
-    if valid_until < today or valid_from > valid_until:
-        raise LetterRefused(_("The letter's term has ended (or ends before it starts); a letter authorises only within its term."))
+    problem = IPR.letter_problem(scope=scope, valid_from=valid_from, valid_until=valid_until, on=workdays.today_in_china())
+    if problem:
+        raise LetterRefused(*problem)
     ipr = IPR.objects.select_for_update().get(pk=ipr.pk, filed_by=user)
     if not ipr.is_editable:
         raise NotEditable
@@ -300,7 +298,7 @@ def ipr_withdraw_sweep(*, as_of: dt.date, dry_run: bool = False) -> int:
     """
     total = 0
     earlier = Q()
-    withdrawn_by_filer: dict[int, list[int]] = defaultdict(list)
+    withdrawn_by_filer: list[tuple[int, int]] = []
     for reason, condition in withdrawal_rules(as_of):
         due = IPR.objects.filter(condition, status=IPR.Status.APPROVED).exclude(earlier)
         earlier |= condition
@@ -321,10 +319,8 @@ def ipr_withdraw_sweep(*, as_of: dt.date, dry_run: bool = False) -> int:
                     IPREvent(ipr_id=pk, action=IPREvent.Action.WITHDRAWN, from_status=IPR.Status.APPROVED,
                              to_status=IPR.Status.WITHDRAWN, reason=reason) for pk in ids)
             total += len(batch)
-            for pk, filer in batch:
-                withdrawn_by_filer[filer].append(pk)
-    for filer, ids in withdrawn_by_filer.items():
-        enqueue("ipr.tasks.send_withdrawal_notice", filer, ids)
+            withdrawn_by_filer.extend((filer, pk) for pk, filer in batch)
+    _enqueue_per_user("ipr.tasks.send_withdrawal_notice", withdrawn_by_filer)
     return total
 
 
@@ -346,11 +342,16 @@ def complaint_items_hold_sweep(*, as_of: dt.date, dry_run: bool = False) -> int:
 
 def _notify_held(held: list[tuple[int, int]]) -> None:
     """Tell each complainant, once, which of its items are on hold."""
-    by_complainant: dict[int, list[int]] = defaultdict(list)
-    for item_id, complainant in held:
-        by_complainant[complainant].append(item_id)
-    for complainant, item_ids in by_complainant.items():
-        enqueue("ipr.tasks.send_items_held", complainant, item_ids)
+    _enqueue_per_user("ipr.tasks.send_items_held", held)
+
+
+def _enqueue_per_user(task_name: str, pairs: Iterable[tuple[int, int]]) -> None:
+    """One task per user with all of its ids: (user id, object id) pairs, one email each."""
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for user_id, object_id in pairs:
+        by_user[user_id].append(object_id)
+    for user_id, ids in by_user.items():
+        enqueue(task_name, user_id, ids)
 
 
 def _reminder_sources(as_of: dt.date):
@@ -400,10 +401,5 @@ def reminders_send() -> int:
         claimed = list(ExpiryReminder.objects.filter(sent_at__isnull=True).order_by("pk")
                        .select_for_update(skip_locked=True).values_list("pk", "user_id"))
         ExpiryReminder.objects.filter(pk__in=[pk for pk, _ in claimed], sent_at__isnull=True).update(sent_at=timezone.now())
-    by_user: dict[int, list[int]] = defaultdict(list)
-    for pk, user in claimed:
-        by_user[user].append(pk)
-    with transaction.atomic():
-        for user, ids in by_user.items():
-            enqueue("ipr.tasks.send_expiry_reminders", user, ids)
+    _enqueue_per_user("ipr.tasks.send_expiry_reminders", [(user, pk) for pk, user in claimed])
     return len(claimed)

@@ -24,6 +24,10 @@ from .forms import (
 from .models import IPR, ImportJob
 
 
+def _say_not_editable(request) -> None:
+    messages.info(request, _("This record is waiting for a reviewer; it can change once it is decided."))
+
+
 def _own_ipr(request, pk) -> IPR:
     # Someone else's record answers like a missing one.
     return get_object_or_404(IPR.objects.select_related("filed_by", "certificate", "letter"), pk=pk, filed_by=request.user)
@@ -71,7 +75,7 @@ def _save_from_form(request, *, form, classes, ipr=None, submit: bool):
             form.add_error(None, problem)
         return None
     except services.NotEditable:
-        messages.info(request, _("This record is waiting for a reviewer; it can change once it is decided."))
+        _say_not_editable(request)
         return ipr
     if submit:
         try:
@@ -109,7 +113,7 @@ def ipr_new(request):
 def ipr_edit(request, pk):
     ipr = _own_ipr(request, pk)
     if not ipr.is_editable:
-        messages.info(request, _("This record is waiting for a reviewer; it can change once it is decided."))
+        _say_not_editable(request)
         return redirect("ipr_detail", pk=ipr.pk)
     form = IPRForm(request.POST or None, request.FILES or None, kind=ipr.kind, instance=ipr)
     classes = None
@@ -196,9 +200,9 @@ def ipr_letter_upload(request, pk):
             messages.success(request, _("The signed letter is attached."))
             return redirect("ipr_detail", pk=ipr.pk)
         except services.LetterRefused as refused:
-            form.add_error(None, str(refused))
+            form.add_error(refused.field, str(refused))
         except services.NotEditable:
-            messages.info(request, _("This record is waiting for a reviewer; it can change once it is decided."))
+            _say_not_editable(request)
             return redirect("ipr_detail", pk=ipr.pk)
         except services.SubmissionIncomplete as incomplete:
             messages.warning(request, " ".join(incomplete.problems))

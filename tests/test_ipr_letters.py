@@ -80,7 +80,7 @@ def test_the_upload_form_refuses_a_letter_that_authorises_sales_only(db):
 
 def test_the_service_refuses_a_letter_that_authorises_sales_only(agent):
     ipr = make_ipr(agent, owner_name="Acme Ltd")
-    with pytest.raises(services.LetterRefused, match="authorises sales only does not authorise complaints"):
+    with pytest.raises(services.LetterRefused, match="not an authorisation to enforce"):
         upload_letter(ipr, scope="sales_only")
     ipr.refresh_from_db()
     assert ipr.letter_id is None and ipr.letter_scope == ""
@@ -98,7 +98,7 @@ def test_the_upload_form_refuses_a_letter_whose_term_has_ended(db):
 
 def test_the_service_refuses_a_letter_whose_term_has_ended_or_ends_before_it_starts(agent):
     ipr = make_ipr(agent, owner_name="Acme Ltd")
-    with pytest.raises(services.LetterRefused, match="term has ended"):
+    with pytest.raises(services.LetterRefused, match="authorises only within its term"):
         upload_letter(ipr, valid_from=TODAY - 400 * DAY, valid_until=TODAY - DAY)
     with pytest.raises(services.LetterRefused):
         upload_letter(ipr, valid_from=TODAY + 10 * DAY, valid_until=TODAY + 5 * DAY)
