@@ -6,10 +6,12 @@ import ipaddress
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from ipp import workdays
 from ipp.documents import CheckedUpload, document_store
 from ipp.models import Document
+from ipp.reviews import DecisionRefused, ReviewConflict
 from ipp.tasks import enqueue
 
 from .models import (
@@ -20,10 +22,6 @@ from .models import (
     SoleAccountStatement,
     User,
 )
-
-
-class ReviewConflict(Exception):
-    """The submission was already decided (or changed) by someone else."""
 
 
 class AlreadyPending(Exception):
@@ -37,8 +35,12 @@ def _lock_without_pending(model, user: User) -> None:
         raise AlreadyPending
 
 
-class SoleAccountTaken(ReviewConflict):
+class SoleAccountTaken(DecisionRefused):
     """Another account is already confirmed as this complainant's sole account."""
+
+    def __init__(self):
+        super().__init__(_("Another account is already confirmed as the sole account of this complainant. Reject this "
+                           "statement, or first withdraw the other confirmation in the data admin."))
 
 
 def _review_due_on(submitted_at: dt.datetime) -> dt.date:

@@ -2,17 +2,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ipp import workdays
 from ipp.access import reviewer_required, rights_holder_required
+from ipp.reviews import review_page
 from ipr import selectors as ipr_selectors
-from ipr.models import IPR
 
 from . import selectors, services
-from .forms import IdentityProofForm, ReviewDecisionForm, SoleAccountForm
+from .forms import IdentityProofForm, SoleAccountForm
 from .models import AccountEvent, IdentityProof, ReviewStatus, SoleAccountStatement
 
 
@@ -35,18 +34,8 @@ def dashboard(request):
     if user.is_reviewer:
         today = workdays.today_in_china()
         context["queue_counts"] = {
-            "identity": IdentityProof.objects.aggregate(
-                pending=Count("pk", filter=Q(status=ReviewStatus.PENDING)),
-                overdue=Count("pk", filter=Q(status=ReviewStatus.PENDING, due_on__lt=today)),
-            ),
-            "sole_account": SoleAccountStatement.objects.aggregate(
-                pending=Count("pk", filter=Q(status=ReviewStatus.PENDING)),
-                overdue=Count("pk", filter=Q(status=ReviewStatus.PENDING, due_on__lt=today)),
-            ),
-            "ipr": IPR.objects.aggregate(
-                pending=Count("pk", filter=Q(status=IPR.Status.PENDING)),
-                overdue=Count("pk", filter=Q(status=IPR.Status.PENDING, due_on__lt=today)),
-            ),
+            name: queue().aggregate(pending=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+            for name, queue in QUEUE_TABS.items()
         }
     return render(request, "accounts/dashboard.html", context)
 
@@ -134,41 +123,21 @@ def review_queue(request):
     })
 
 
-def _review(request, *, submission, reasons, approve, reject, template, extra=None):
-    form = ReviewDecisionForm(request.POST or None, reasons=reasons)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["decision"] == "approve":
-                approve(submission.pk, request.user, data["note"])
-                messages.success(request, _("Approved. The user has been told."))
-            else:
-                reject(submission.pk, request.user, data["reason"], data["note"])
-                messages.success(request, _("Rejected. The user has been told why."))
-        except services.SoleAccountTaken:
-            messages.error(request, _("Another account is already confirmed as the sole account of this complainant. "
-                                      "Reject this statement, or first withdraw the other confirmation in the data admin."))
-            return redirect(request.path)
-        except services.ReviewConflict:
-            messages.warning(request, _("Someone else decided this already; here is the current state."))
-            return redirect(request.path)
-        return redirect(f"{reverse('review_queue')}?tab={'sole_account' if isinstance(submission, SoleAccountStatement) else 'identity'}")
-    context = {"submission": submission, "form": form, "today": workdays.today_in_china(),
-               "history": AccountEvent.objects.filter(user=submission.user).select_related("actor")[:20]}
-    context.update(extra or {})
-    return render(request, template, context, status=400 if request.method == "POST" else 200)
+def _account_history(user):
+    return AccountEvent.objects.filter(user=user).select_related("actor")[:20]
 
 
 @reviewer_required
 @require_http_methods(["GET", "POST"])
 def review_identity(request, pk):
     proof = get_object_or_404(IdentityProof.objects.select_related("user", "document", "legal_representative_document", "decided_by"), pk=pk)
-    return _review(
+    return review_page(
         request, submission=proof, reasons=IdentityProof.FailureReason.choices,
-        approve=lambda pk, reviewer, note: services.identity_approve(proof_id=pk, reviewer=reviewer, note=note),
-        reject=lambda pk, reviewer, reason, note: services.identity_reject(proof_id=pk, reviewer=reviewer, reason=reason, note=note),
-        template="accounts/review_identity.html",
-        extra={"previous": IdentityProof.objects.filter(user=proof.user).exclude(pk=proof.pk).first()},
+        approve=lambda note: services.identity_approve(proof_id=proof.pk, reviewer=request.user, note=note),
+        reject=lambda reason, note: services.identity_reject(proof_id=proof.pk, reviewer=request.user, reason=reason, note=note),
+        template="accounts/review_identity.html", queue_tab="identity",
+        context={"history": _account_history(proof.user),
+                 "previous": IdentityProof.objects.filter(user=proof.user).exclude(pk=proof.pk).first()},
     )
 
 
@@ -176,11 +145,12 @@ def review_identity(request, pk):
 @require_http_methods(["GET", "POST"])
 def review_sole_account(request, pk):
     statement = get_object_or_404(SoleAccountStatement.objects.select_related("user", "document", "decided_by"), pk=pk)
-    return _review(
+    return review_page(
         request, submission=statement, reasons=SoleAccountStatement.FailureReason.choices,
-        approve=lambda pk, reviewer, note: services.sole_account_confirm(statement_id=pk, reviewer=reviewer, note=note),
-        reject=lambda pk, reviewer, reason, note: services.sole_account_reject(statement_id=pk, reviewer=reviewer, reason=reason, note=note),
-        template="accounts/review_sole_account.html",
-        extra={"identity": selectors.identity_current(statement.user),
-               "sharing": selectors.accounts_sharing_name(statement.user).order_by("date_joined")},
+        approve=lambda note: services.sole_account_confirm(statement_id=statement.pk, reviewer=request.user, note=note),
+        reject=lambda reason, note: services.sole_account_reject(statement_id=statement.pk, reviewer=request.user,
+                                                                 reason=reason, note=note),
+        template="accounts/review_sole_account.html", queue_tab="sole_account",
+        context={"history": _account_history(statement.user), "identity": selectors.identity_current(statement.user),
+                 "sharing": selectors.accounts_sharing_name(statement.user).order_by("date_joined")},
     )

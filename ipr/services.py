@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import IdentityProof, ReviewStatus, User
 from accounts.selectors import filing_block_reason
-from accounts.services import ReviewConflict
 from complaints import workflow
 from complaints.models import ComplaintItem
 from ipp import workdays
 from ipp.documents import CheckedUpload, document_store
 from ipp.models import Document
+from ipp.reviews import DecisionRefused, ReviewConflict
 from ipp.tasks import enqueue
 
 from .models import IPR, Attachment, ExpiryReminder, IPREvent, NiceClass
@@ -50,7 +50,7 @@ class LetterRefused(Exception):
         self.field = field
 
 
-class ApprovalRefused(Exception):
+class ApprovalRefused(DecisionRefused):
     """The record cannot be approved as it stands (expired, or its letter does not authorise)."""
 
 

@@ -3,15 +3,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import ReviewDecisionForm
 from accounts.selectors import filing_block_reason
 from ipp import workdays
 from ipp.access import reviewer_required, rights_holder_required
+from ipp.reviews import review_page
 
 from . import bulk, letters, selectors, services
 from .forms import (
@@ -218,28 +217,14 @@ def review_ipr(request, pk):
     ipr = selectors.ipr_for_review(pk)
     if ipr is None:
         raise Http404
-    form = ReviewDecisionForm(request.POST or None, reasons=IPR.FailureReason.choices)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["decision"] == "approve":
-                services.ipr_approve(ipr_id=ipr.pk, reviewer=request.user, note=data["note"])
-                messages.success(request, _("Approved. The filer has been told."))
-            else:
-                services.ipr_fail(ipr_id=ipr.pk, reviewer=request.user, reason=data["reason"], note=data["note"])
-                messages.success(request, _("Failed. The filer has been told why."))
-            return redirect(f"{reverse('review_queue')}?tab=ipr")
-        except services.ApprovalRefused as refused:
-            form.add_error(None, str(refused))
-        except services.ReviewConflict:
-            messages.warning(request, _("Someone else decided this already; here is the current state."))
-            return redirect(request.path)
-    today = workdays.today_in_china()
-    return render(request, "ipr/review.html", {
-        "ipr": ipr, "submission": ipr, "form": form, "today": today,
-        "changes": selectors.submission_changes(ipr), "history": selectors.ipr_history(ipr),
-        "letter_ok": ipr.letter_authorises(today) if ipr.needs_letter else None,
-    }, status=400 if request.method == "POST" else 200)
+    return review_page(
+        request, submission=ipr, reasons=IPR.FailureReason.choices,
+        approve=lambda note: services.ipr_approve(ipr_id=ipr.pk, reviewer=request.user, note=note),
+        reject=lambda reason, note: services.ipr_fail(ipr_id=ipr.pk, reviewer=request.user, reason=reason, note=note),
+        template="ipr/review.html", queue_tab="ipr",
+        context={"ipr": ipr, "changes": selectors.submission_changes(ipr), "history": selectors.ipr_history(ipr),
+                 "letter_ok": ipr.letter_authorises(workdays.today_in_china()) if ipr.needs_letter else None},
+    )
 
 
 @reviewer_required

@@ -274,7 +274,7 @@ def test_an_agent_registers_an_owners_trademark_with_its_signed_letter_and_a_rev
     expect(desk.locator("#changes")).to_have_count(0)  # its first submission
     shot(desk, "ipr-review-trademark")
     desk.get_by_role("button", name="Approve").click()
-    expect(messages(desk)).to_contain_text("Approved. The filer has been told.")
+    expect(messages(desk)).to_contain_text("Approved. The user has been told.")
     expect(queue_row(desk, AGENT_NAME)).to_have_count(0)
 
     assert run_enqueued_tasks() == ["ipr.tasks.send_ipr_decision"]
@@ -346,7 +346,7 @@ def test_a_failed_patent_is_corrected_resubmitted_and_the_reviewer_sees_what_cha
     field(desk, "Note to the user").fill(note)
     shot(desk, "ipr-review-fail")
     desk.get_by_role("button", name="Reject with reason").click()
-    expect(messages(desk)).to_contain_text("Failed. The filer has been told why.")
+    expect(messages(desk)).to_contain_text("Rejected. The user has been told why.")
     expect(queue_row(desk, HOLDER_NAME)).to_have_count(0)
     assert run_enqueued_tasks() == ["ipr.tasks.send_ipr_decision"]
     [notice] = mails_to(HOLDER_EMAIL)
@@ -386,7 +386,7 @@ def test_a_failed_patent_is_corrected_resubmitted_and_the_reviewer_sees_what_cha
     expect_pdf_shown(desk)
     shot(desk, "ipr-review-changes")
     desk.get_by_role("button", name="Approve").click()
-    expect(messages(desk)).to_contain_text("Approved. The filer has been told.")
+    expect(messages(desk)).to_contain_text("Approved. The user has been told.")
     assert run_enqueued_tasks() == ["ipr.tasks.send_ipr_decision"]
     assert mails_to(HOLDER_EMAIL)[-1].subject == f"[IPP] Your right {PATENT_NUMBER} is approved"
 
