@@ -267,3 +267,16 @@ def test_items_on_a_right_whose_renewal_failed_are_held_too(holder, reviewer):
     assert complaint_items_hold_sweep(as_of=dt.date.today()) == 1
     item.refresh_from_db()
     assert (item.state, item.held_from) == ("held", "in_review")
+
+
+def test_approving_a_right_that_expired_while_waiting_is_refused_with_the_reason_once(client, holder, reviewer):
+    ipr = services.ipr_submit(user=holder, ipr=services.ipr_save(user=holder, kind="patent", fields=dict(
+        name="Lamp", number="ZL9", jurisdiction="CN", owner_name="Acme Ltd", patent_type="invention",
+        expires_on=dt.date.today() + dt.timedelta(days=400)), certificate=checked_pdf()))
+    IPR.objects.filter(pk=ipr.pk).update(expires_on=dt.date(2026, 1, 1))
+    client.force_login(reviewer)
+    response = client.post(reverse("review_ipr", args=[ipr.pk]), {"decision": "approve", "note": ""})
+    assert response.status_code == 400
+    assert response.content.decode().count("The right expired on 2026-01-01") == 1
+    ipr.refresh_from_db()
+    assert ipr.status == "pending"
