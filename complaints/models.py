@@ -1,37 +1,225 @@
-"""Complaints against marketplace listings: one complaint, one item per listing.
+"""Complaints against marketplace listings, and the marketplaces' listings themselves.
 
-Issue 3 needs only what holding an item on a withdrawn right rests on; the filing
-steps, marketplaces and the full workflow build on these models in their own issues.
+A complaint names one platform, one authenticated IP right, one reason and up to 200
+listings; each listing becomes a ``ComplaintItem`` with its own state in the workflow
+(``complaints.workflow``). Platforms are data an admin edits; listings are the local
+catalogue the marketplace adapter (``complaints.marketplaces``) reads and writes.
 """
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
-class Platform(models.TextChoices):
-    TAOBAO = "taobao", "Taobao"
-    TMALL = "tmall", "Tmall"
-    TMALL_HK = "tmallhk", "Tmall HK"
-    ALI1688 = "1688", "1688"
-    ALIBABA = "alibaba", "Alibaba.com"
-    ALIEXPRESS = "aliexpress", "AliExpress"
-    LAZADA = "lazada", "Lazada"
+class Platform(models.Model):
+    """A marketplace and the settings its complaints follow; admins change them, the code keys them."""
+
+    class Code(models.TextChoices):
+        TAOBAO = "taobao", "Taobao"
+        TMALL = "tmall", "Tmall"
+        TMALL_HK = "tmallhk", "Tmall HK"
+        ALI1688 = "1688", "1688"
+        ALIBABA = "alibaba", "Alibaba.com"
+        ALIEXPRESS = "aliexpress", "AliExpress"
+        LAZADA = "lazada", "Lazada"
+
+    code = models.CharField(_("code"), max_length=12, primary_key=True, choices=Code.choices)
+    name = models.CharField(_("name"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
+    is_active = models.BooleanField(_("accepts complaints"), default=True)
+    hosts = models.TextField(
+        _("web addresses"),
+        help_text=_("The platform's domains, one per line; their subdomains (www., m., country sites) count too."))
+    url_patterns = models.TextField(
+        _("product page shapes"),
+        help_text=_("Regular expressions, one per line, matched against host/path?query of a product page's "
+                    "address; the group (?P<id>…) captures the listing id."))
+    requires_china_rights = models.BooleanField(
+        _("rights must be valid in China"), default=False,
+        help_text=_("China is first-to-file: Taobao, Tmall, Tmall HK and 1688 accept only rights registered in China."))
+    seller_response_days = models.PositiveSmallIntegerField(_("seller response window (days)"), default=3)
+    max_listings_per_complaint = models.PositiveSmallIntegerField(_("listings per complaint, at most"), default=200)
+
+    class Meta:
+        verbose_name = _("platform")
+        verbose_name_plural = _("platforms")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def host_list(self) -> list[str]:
+        return [line.strip().lower() for line in self.hosts.splitlines() if line.strip()]
+
+    @property
+    def pattern_list(self) -> list[str]:
+        return [line.strip() for line in self.url_patterns.splitlines() if line.strip()]
+
+
+class Shop(models.Model):
+    """A seller's shop on one platform; ``owner`` is the seller's portal account, when it has one."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="shops")
+    shop_id = models.CharField(_("shop id"), max_length=40)
+    name = models.CharField(_("shop name"), max_length=120)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="shops")
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        constraints = [models.UniqueConstraint(fields=["platform", "shop_id"], name="one_shop_per_platform_id")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.platform_id})"
+
+
+class Listing(models.Model):
+    """A product listing as the portal knows it: the catalogue adapter's data, or a real marketplace's mirrored."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REMOVED = "removed", _("Removed")
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="listings")
+    listing_id = models.CharField(_("listing id"), max_length=40)
+    url = models.URLField(_("address"), max_length=500)
+    title = models.CharField(_("title"), max_length=300)
+    category = models.CharField(_("category"), max_length=120, blank=True)
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="listings")
+    image_urls = models.JSONField(_("images"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    listed_on = models.DateField(_("listed on"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        ordering = ["platform", "pk"]
+        constraints = [models.UniqueConstraint(fields=["platform", "listing_id"], name="one_listing_per_platform_id")]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id}:{self.listing_id} {self.title[:40]}"
 
 
 class Complaint(models.Model):
-    complainant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints")
-    ipr = models.ForeignKey("ipr.IPR", on_delete=models.PROTECT, related_name="complaints")
-    platform = models.CharField(_("platform"), max_length=12, choices=Platform.choices)
-    reason = models.CharField(_("reason"), max_length=40)
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Reason(models.TextChoices):
+        COUNTERFEIT = "counterfeit", _("Counterfeit: the product poses as the brand's genuine goods")
+        TRADEMARK_MISUSE = "trademark_misuse", _("Unauthorised use of the trademark (e.g. the brand name in another product's title)")
+        PIRATED = "pirated", _("The product or its packaging is pirated")
+        UNAUTHORIZED_CONTENT = "unauthorized_content", _("The product includes copyrighted content or images without authorisation")
+        IMAGE_MISUSE = "image_misuse", _("An image is used without authorisation on the product page")
+        TEXT_MISUSE = "text_misuse", _("Text is used without authorisation on the product page")
+        PATENT_INFRINGEMENT = "patent_infringement", _("Infringes the invention, utility model or design patent")
+        OTHER = "other", _("Infringes the right")
+
+    # Which reasons a right of each kind supports (domain: "Complaints").
+    REASONS_BY_KIND = {
+        "trademark": [Reason.COUNTERFEIT, Reason.TRADEMARK_MISUSE],
+        "copyright": [Reason.PIRATED, Reason.UNAUTHORIZED_CONTENT, Reason.IMAGE_MISUSE, Reason.TEXT_MISUSE],
+        "patent": [Reason.PATENT_INFRINGEMENT],
+        "other": [Reason.OTHER],
+    }
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", _("Portal")
+        API = "api", _("API")
+        BULK = "bulk", _("Bulk upload")
+        DMCA = "dmca", _("DMCA form")
+
+    # A DMCA notice sent without an account has no complainant and no registered right.
+    complainant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="complaints")
+    ipr = models.ForeignKey("ipr.IPR", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="complaints")
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    source = models.CharField(_("filed through"), max_length=10, choices=Source.choices, default=Source.PORTAL)
+    # The listings as pasted, one per line: kept on a draft so a half-done list is never lost.
+    urls_text = models.TextField(_("listings"), blank=True)
+    description = models.TextField(_("description of the evidence"), blank=True, max_length=5000)
+    good_faith_statement = models.BooleanField(default=False)
+    accuracy_statement = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="complaint_has_complainant_unless_dmca",
+                condition=Q(source="dmca") | Q(complainant__isnull=False)),
+            models.CheckConstraint(
+                name="filed_complaint_names_its_right",
+                condition=Q(status="draft") | Q(source="dmca") | Q(ipr__isnull=False, reason__gt="")),
+        ]
+        indexes = [models.Index(fields=["complainant", "status", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"Complaint {self.pk} on {self.platform}"
+        return f"Complaint {self.pk} on {self.platform_id}"
+
+    @property
+    def reference(self) -> str:
+        return f"C{self.pk:07d}"
+
+    @property
+    def is_dmca(self) -> bool:
+        return self.source == self.Source.DMCA
+
+
+class ComplaintEvidence(models.Model):
+    """A file that proves the complaint: test purchase, comparison photos, the original work."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
+    document = models.ForeignKey("ipp.Document", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Evidence {self.document_id} of complaint {self.complaint_id}"
+
+
+class DmcaNotice(models.Model):
+    """The six elements of a DMCA notice sent through the public form, checked by a reviewer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Identity to be checked")
+        VERIFIED = "verified", _("Identity checked")
+        REJECTED = "rejected", _("Rejected")
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="dmca")
+    full_name = models.CharField(_("full name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("telephone"), max_length=40)
+    address = models.TextField(_("postal address"), max_length=500)
+    work_description = models.TextField(_("the copyrighted work"), max_length=5000)
+    signature = models.CharField(_("electronic signature"), max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("DMCA notice")
+        verbose_name_plural = _("DMCA notices")
+
+    def __str__(self) -> str:
+        return f"DMCA notice {self.pk} from {self.email}"
 
 
 class ComplaintItem(models.Model):
@@ -51,6 +239,8 @@ class ComplaintItem(models.Model):
         HELD = "held", _("On hold")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="items")
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="complaint_items")
+    # The address as the complainant gave it (the listing keeps the canonical one).
     listing_url = models.URLField(max_length=500)
     state = models.CharField(max_length=20, choices=State.choices, default=State.SUBMITTED)
     # Where a held item resumes once its right is authenticated again.
@@ -60,6 +250,7 @@ class ComplaintItem(models.Model):
     class Meta:
         ordering = ["pk"]
         indexes = [models.Index(fields=["state"])]
+        constraints = [models.UniqueConstraint(fields=["complaint", "listing"], name="one_item_per_listing")]
 
     def __str__(self) -> str:
         return f"Item {self.pk} ({self.state})"
@@ -70,7 +261,7 @@ class ComplaintItemEvent(models.Model):
 
     item = models.ForeignKey(ComplaintItem, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    from_state = models.CharField(max_length=20, choices=ComplaintItem.State.choices)
+    from_state = models.CharField(max_length=20, choices=ComplaintItem.State.choices, blank=True)  # blank: filed
     to_state = models.CharField(max_length=20, choices=ComplaintItem.State.choices)
     reason = models.CharField(max_length=40, blank=True)
     note = models.TextField(blank=True)

@@ -1,12 +1,13 @@
-"""The complaint item state machine: one table of allowed moves.
+"""The complaint item state machine: one table of allowed moves, one function that makes a move.
 
-Issue 3 adds the moves of holding (the right behind an item lost its authentication)
-and resuming; the moves of review, seller notice, counter-notice and decision are
-listed here too so the table stays the one place that says what may follow what.
+``item_move`` is the only way a single item changes state: it locks the row, checks the
+table, records the event and returns the item. Set-based moves of many items at once
+(holding and resuming on a right's authentication) re-check the state in their UPDATE.
 """
 
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import ComplaintItem, ComplaintItemEvent
 
@@ -32,6 +33,39 @@ TRANSITIONS: dict[State, set[State]] = {
 IN_PROGRESS = frozenset(state for state, moves in TRANSITIONS.items() if State.HELD in moves)
 
 BATCH_SIZE = 2000
+
+
+class IllegalMove(Exception):
+    """The table does not allow this move from the item's current state."""
+
+    def __init__(self, item: ComplaintItem, to_state: str):
+        super().__init__(_("Item %(item)s is %(state)s; it cannot become %(to)s.") % {
+            "item": item.pk, "state": item.get_state_display().lower(), "to": State(to_state).label.lower()})
+        self.item = item
+
+
+def can_move(state: str, to_state: str) -> bool:
+    return to_state in TRANSITIONS[State(state)]
+
+
+def item_move(*, item_id: int, to_state: str, actor=None, reason: str = "", note: str = "",
+              expected_state: str | None = None) -> ComplaintItem:
+    """Move one item to ``to_state`` if the table allows it from its current state; raises ``IllegalMove``.
+
+    The row is locked for the move, so two people acting on one item take turns and the
+    second sees the first one's result. ``expected_state`` refuses a move made from a
+    stale screen (the item moved since it was shown).
+    """
+    with transaction.atomic():
+        item = ComplaintItem.objects.select_for_update().get(pk=item_id)
+        if (expected_state is not None and item.state != expected_state) or not can_move(item.state, to_state):
+            raise IllegalMove(item, to_state)
+        from_state = item.state
+        item.state = to_state
+        item.save(update_fields=["state", "updated_at"])
+        ComplaintItemEvent.objects.create(item=item, actor=actor, from_state=from_state, to_state=to_state,
+                                          reason=reason, note=note)
+    return item
 
 
 def items_hold(items: QuerySet[ComplaintItem], *, reason: str) -> list[tuple[int, int]]:

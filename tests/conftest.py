@@ -165,3 +165,45 @@ def approve_ipr(ipr, *, reviewer, letter_until=None):
             valid_from=today, valid_until=letter_until or today + dt.timedelta(days=365))
     ipr_services.ipr_submit(ipr=ipr, user=ipr.filed_by)
     return ipr_services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer)
+
+
+# --- Complaints (issue 4): listings in the catalogue, and complaints whose items sit in given states ---
+
+def make_listing(platform="taobao", *, listing_id=None, title="Sports shoe", shop_name="Demo Shop", owner=None,
+                 status="active", category="Shoes"):
+    """A listing in the local catalogue (the default marketplace adapter), with its canonical address."""
+    import itertools
+
+    from complaints.models import Listing, Shop
+
+    make_listing.counter = getattr(make_listing, "counter", itertools.count(600_000_000_001))
+    listing_id = str(listing_id or next(make_listing.counter))
+    shop, _ = Shop.objects.get_or_create(platform_id=platform, shop_id=f"shop-{shop_name.lower().replace(' ', '-')}",
+                                         defaults={"name": shop_name, "owner": owner})
+    return Listing.objects.create(platform_id=platform, listing_id=listing_id, url=LISTING_URLS[platform].format(id=listing_id),
+                                  title=title, category=category, shop=shop, status=status)
+
+
+LISTING_URLS = {
+    "taobao": "https://item.taobao.com/item.htm?id={id}",
+    "tmall": "https://detail.tmall.com/item.htm?id={id}",
+    "tmallhk": "https://detail.tmall.hk/hk/item.htm?id={id}",
+    "1688": "https://detail.1688.com/offer/{id}.html",
+    "alibaba": "https://www.alibaba.com/product-detail/Sports-Shoe_{id}.html",
+    "aliexpress": "https://www.aliexpress.com/item/{id}.html",
+    "lazada": "https://www.lazada.sg/products/sports-shoe-i{id}.html",
+}
+
+
+def complaint_items(ipr, *states, platform="taobao"):
+    """A filed complaint on ``ipr`` whose items sit in ``states``. Rows are made directly: the workflow
+    that moves items past "submitted" is its own issue, and these tests start from where it would leave them."""
+    from complaints.models import Complaint, ComplaintItem
+
+    complaint = Complaint.objects.create(complainant=ipr.filed_by, ipr=ipr, platform_id=platform, reason="counterfeit",
+                                         status="open")
+    items = []
+    for state in states:
+        listing = make_listing(platform)
+        items.append(ComplaintItem.objects.create(complaint=complaint, listing=listing, listing_url=listing.url, state=state))
+    return items

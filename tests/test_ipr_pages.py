@@ -11,7 +11,7 @@ from accounts.models import User
 from ipr import services
 from ipr.models import IPR
 
-from .conftest import checked_pdf, make_user, pdf_bytes, png_bytes
+from .conftest import checked_pdf, complaint_items, make_user, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -186,15 +186,11 @@ def test_the_reviewer_sees_certificate_letter_and_data_side_by_side(client, agen
 
 
 def test_a_reviewer_withdraws_a_right_declared_invalid_and_its_items_are_held(client, holder, reviewer):
-    from complaints.models import Complaint, ComplaintItem
-
     ipr = services.ipr_submit(user=holder, ipr=services.ipr_save(user=holder, kind="patent", fields=dict(
         name="Bottle", number="ZL1", jurisdiction="CN", owner_name="Acme Ltd", patent_type="design",
         expires_on=dt.date.today() + dt.timedelta(days=400)), certificate=checked_pdf()))
     services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer)
-    item = ComplaintItem.objects.create(complaint=Complaint.objects.create(
-        complainant=holder, ipr=ipr, platform="taobao", reason="patent"), listing_url="https://item.taobao.com/item.htm?id=1",
-        state="seller_notified")
+    [item] = complaint_items(ipr, "seller_notified")
     client.force_login(reviewer)
     url = reverse("review_ipr_withdraw", args=[ipr.pk])
     client.post(url, {"note": ""})
@@ -251,16 +247,13 @@ def test_a_letter_left_over_after_the_owner_became_the_filer_is_dropped(agent):
 
 
 def test_items_on_a_right_whose_renewal_failed_are_held_too(holder, reviewer):
-    from complaints.models import Complaint, ComplaintItem
     from ipr.services import complaint_items_hold_sweep
 
     ipr = services.ipr_submit(user=holder, ipr=services.ipr_save(user=holder, kind="patent", fields=dict(
         name="Lamp", number="ZL9", jurisdiction="CN", owner_name="Acme Ltd", patent_type="invention",
         expires_on=dt.date.today() + dt.timedelta(days=400)), certificate=checked_pdf()))
     services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer)
-    item = ComplaintItem.objects.create(complaint=Complaint.objects.create(
-        complainant=holder, ipr=ipr, platform="taobao", reason="patent"), listing_url="https://item.taobao.com/item.htm?id=2",
-        state="in_review")
+    [item] = complaint_items(ipr, "in_review")
     services.ipr_renew(user=holder, ipr=ipr, fields={"name": "Desk lamp"})
     assert complaint_items_hold_sweep(as_of=dt.date.today()) == 0  # pending renewal: the work carries on
     services.ipr_fail(ipr_id=ipr.pk, reviewer=reviewer, reason="data_mismatch")

@@ -16,12 +16,12 @@ from django.db.models import Count
 
 from accounts import services as account_services
 from accounts.models import IdentityProof, User
-from complaints.models import Complaint, ComplaintItem, ComplaintItemEvent
+from complaints.models import ComplaintItem, ComplaintItemEvent
 from ipp.workdays import today_in_china
 from ipr import services
 from ipr.models import IPR, ExpiryReminder, IPREvent
 
-from .conftest import approve_ipr, checked_pdf, checked_png, make_ipr, make_user
+from .conftest import approve_ipr, checked_pdf, checked_png, complaint_items, make_ipr, make_user
 
 TODAY = today_in_china()
 
@@ -38,14 +38,6 @@ def verified_user(email, name, *, reviewer, expires_on, identity=User.Identity.O
                                              expires_on=expires_on, document=checked_png())
     account_services.identity_approve(proof_id=proof.pk, reviewer=reviewer)
     return user
-
-
-def complaint_items(ipr, *states) -> list[ComplaintItem]:
-    # The complaint filing service comes with its own issue; until then the rows are made directly.
-    complaint = Complaint.objects.create(complainant=ipr.filed_by, ipr=ipr, platform="taobao", reason="counterfeit")
-    return [ComplaintItem.objects.create(complaint=complaint, state=state,
-                                         listing_url=f"https://item.taobao.com/item.htm?id={complaint.pk}{n:03d}")
-            for n, state in enumerate(states)]
 
 
 def sweep_output(capsys, *args) -> list[str]:

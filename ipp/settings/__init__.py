@@ -249,6 +249,11 @@ IPP_UNUSUAL_SIGNIN_CHECK = env.bool("IPP_UNUSUAL_SIGNIN_CHECK", default=True)
 # The most rows one IPR import (CSV + ZIP) may hold; a worker checks and saves them in one job.
 IPP_IPR_IMPORT_MAX_ROWS = env.int("IPP_IPR_IMPORT_MAX_ROWS", default=2000)
 
+# --- Complaints ----------------------------------------------------------------------------
+# The marketplace adapter (complaints/marketplaces/): the local catalogue unless a real API's is named.
+IPP_MARKETPLACE_ADAPTER = env.str("IPP_MARKETPLACE_ADAPTER", default="complaints.marketplaces.catalogue.CatalogueMarketplace")
+IPP_COMPLAINT_IMPORT_MAX_ROWS = env.int("IPP_COMPLAINT_IMPORT_MAX_ROWS", default=10000)
+
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

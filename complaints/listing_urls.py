@@ -1,0 +1,108 @@
+"""Reading pasted product addresses: one per line, each checked against its platform's shapes.
+
+Pure functions over text: what a line says (a listing id, or why it is not one). Whether
+the listing exists, repeats or is already reported is decided in ``services`` with the
+marketplace adapter and the database.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext as _
+
+from .models import Platform
+
+# Operators that share a brand with a platform but run their own complaint channel.
+SEPARATE_OPERATORS = {
+    "aliexpress.ru": ("AliExpress Russia", "https://aliexpress.ru"),
+}
+
+_URL_START = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[\s,;，；、]+")
+_HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
+
+
+@dataclass(frozen=True)
+class UrlProblem:
+    line: int
+    url: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ProductUrl:
+    line: int
+    url: str
+    listing_id: str
+
+
+def _owner_of(host: str, platforms: list[Platform]) -> Platform | None:
+    for candidate in platforms:
+        if any(host == domain or host.endswith("." + domain) for domain in candidate.host_list):
+            return candidate
+    return None
+
+
+def _separate_operator(host: str):
+    return next((operator for domain, operator in SEPARATE_OPERATORS.items()
+                 if host == domain or host.endswith("." + domain)), None)
+
+
+def read_line(number: int, line: str, *, platform: Platform, platforms: list[Platform]) -> ProductUrl | UrlProblem:
+    """What one non-blank line holds: a product page of ``platform``, or the first reason it is not one."""
+    text = line.strip()
+
+    def problem(code: str, message: str) -> UrlProblem:
+        return UrlProblem(line=number, url=text, code=code, message=message)
+
+    tokens = [token for token in _SEPARATORS.split(text) if token]
+    if len(_URL_START.findall(text)) > 1 or (len(tokens) > 1 and all("." in token and "/" in token for token in tokens)):
+        return problem("multiple_per_line", _("This line holds several addresses; put each on its own line."))
+    if not text.isascii():
+        return problem("non_english", _("The address contains non-English words or characters; copy the product "
+                                        "page's address from the browser's address bar."))
+    if len(tokens) > 1:
+        return problem("invalid_url", _("This is not a web address (it contains spaces)."))
+    candidate = text if "://" in text else "https://" + text.removeprefix("//")
+    try:
+        parts = urlsplit(candidate)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return problem("invalid_url", _("This is not a valid web address."))
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(host):
+        return problem("invalid_url", _("This is not a valid web address."))
+    operator = _separate_operator(host)
+    if operator:
+        name, site = operator
+        return problem("separate_platform", _(
+            "%(name)s is run by a separate company and is not handled here; file your complaint through "
+            "%(name)s's own intellectual property channel at %(site)s.") % {"name": name, "site": site})
+    owner = _owner_of(host, platforms)
+    if owner is None:
+        return problem("wrong_platform", _("This is not a %(platform)s address.") % {"platform": platform.name})
+    if owner.code != platform.code:
+        return problem("wrong_platform", _(
+            "This is a %(other)s address; this complaint is for %(platform)s. File it in a %(other)s complaint.")
+            % {"other": owner.name, "platform": platform.name})
+    subject = f"{host}{parts.path}?{parts.query}"
+    for pattern in platform.pattern_list:
+        match = re.search(pattern, subject, re.IGNORECASE)
+        if match and match.groupdict().get("id"):
+            return ProductUrl(line=number, url=text, listing_id=match.group("id"))
+    return problem("not_product_page", _(
+        "This %(platform)s address is not a product page (search results, shop and category pages are not "
+        "accepted); open the product and copy its address.") % {"platform": platform.name})
+
+
+def read_lines(text: str, *, platform: Platform, platforms: list[Platform]) -> tuple[list[ProductUrl], list[UrlProblem]]:
+    """Every non-blank line read with ``read_line``, numbered as the user sees them (from 1)."""
+    found: list[ProductUrl] = []
+    problems: list[UrlProblem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        result = read_line(number, line, platform=platform, platforms=platforms)
+        (found if isinstance(result, ProductUrl) else problems).append(result)
+    return found, problems

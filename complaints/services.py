@@ -1,0 +1,295 @@
+"""Every write that matters to a complaint: filing (from a draft, the API or a bulk upload) and withdrawing.
+
+Filing checks everything a complaint must be before anything is saved and reports all
+problems at once: ``FilingRefused.errors`` maps each input to its messages, and the
+listings to one ``UrlProblem`` per bad line.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import filing_block_reason
+from ipp import workdays
+from ipp.documents import CheckedUpload, document_store
+from ipp.models import Document
+from ipr.models import IPR
+
+from . import workflow
+from .listing_urls import ProductUrl, UrlProblem, read_lines
+from .marketplaces import marketplace
+from .models import (
+    Complaint,
+    ComplaintEvidence,
+    ComplaintItem,
+    ComplaintItemEvent,
+    Listing,
+    Platform,
+)
+
+State = ComplaintItem.State
+MAX_EVIDENCE_FILES = 20
+
+
+class FilingRefused(Exception):
+    """What stops a complaint from being filed: ``errors`` maps each input to its messages
+    (``urls`` to ``UrlProblem`` rows, ``__all__`` to problems of the whole complaint)."""
+
+    def __init__(self, errors: dict[str, list]):
+        super().__init__("; ".join(f"{key}: {len(value)}" for key, value in errors.items()))
+        self.errors = errors
+
+
+class NothingToWithdraw(Exception):
+    """None of the chosen items can be withdrawn any more (each is decided or withdrawn)."""
+
+
+@dataclass
+class ListingsCheck:
+    found: list[tuple[ProductUrl, Listing]] = field(default_factory=list)
+    problems: list[UrlProblem] = field(default_factory=list)
+
+
+# --- The rules of a complaint ------------------------------------------------------------------
+
+def reasons_for(kind: str) -> list[Complaint.Reason]:
+    return Complaint.REASONS_BY_KIND.get(kind, [])
+
+
+def ipr_problem(ipr: IPR, *, platform: Platform, on: dt.date) -> str | None:
+    """Why ``ipr`` cannot support a complaint on ``platform`` today, in words for the filer; None if it can."""
+    if ipr.status != IPR.Status.APPROVED:
+        return _("Not authenticated (%(status)s).") % {"status": ipr.get_status_display().lower()}
+    if ipr.expires_on and ipr.expires_on < on:
+        return _("Expired on %(date)s.") % {"date": ipr.expires_on.isoformat()}
+    if ipr.needs_letter and not ipr.letter_authorises(on):
+        return _("Its authorisation letter does not authorise complaints today.")
+    if platform.requires_china_rights and ipr.jurisdiction != "CN":
+        return _("%(platform)s accepts only rights valid in China; this one is registered in %(where)s.") % {
+            "platform": platform.name, "where": ipr.get_jurisdiction_display()}
+    return None
+
+
+def iprs_for_filing(user: User, *, platform: Platform, on: dt.date) -> list[tuple[IPR, str | None]]:
+    """Every right of the filer with why it cannot be used on ``platform`` (None: usable), usable ones first."""
+    rows = [(ipr, ipr_problem(ipr, platform=platform, on=on))
+            for ipr in IPR.objects.filter(filed_by=user).select_related("filed_by").order_by("kind", "name", "pk")]
+    return sorted(rows, key=lambda row: row[1] is not None)
+
+
+def open_listing_ids(user: User, listings: Iterable[Listing]) -> set[int]:
+    """Which of ``listings`` are already in a complaint of ``user`` that is still being handled."""
+    return set(ComplaintItem.objects.filter(
+        complaint__complainant=user, listing__in=[listing.pk for listing in listings], state__in=workflow.IN_PROGRESS,
+    ).values_list("listing_id", flat=True))
+
+
+def listings_check(*, platform: Platform, text: str, complainant: User | None) -> ListingsCheck:
+    """Read the pasted addresses and find their listings; every bad line is reported, in line order."""
+    platforms = list(Platform.objects.all())
+    found, problems = read_lines(text, platform=platform, platforms=platforms)
+    check = ListingsCheck(problems=problems)
+    limit = platform.max_listings_per_complaint
+    lines = len(found) + len(problems)
+    if lines > limit:
+        last_allowed = sorted([row.line for row in found] + [row.line for row in problems])[limit]
+        check.problems.append(UrlProblem(line=last_allowed, url="", code="too_many", message=_(
+            "A complaint takes at most %(limit)s listings and this list has %(count)s; from this line on, file "
+            "them in another complaint.") % {"limit": limit, "count": lines}))
+    listings = marketplace().resolve(platform, [row.listing_id for row in found])
+    first_line: dict[str, int] = {}
+    resolved: list[tuple[ProductUrl, Listing]] = []
+    for row in found:
+        listing = listings.get(row.listing_id)
+        if listing is None or listing.status != Listing.Status.ACTIVE:
+            check.problems.append(UrlProblem(row.line, row.url, "listing_not_found", _(
+                "There is no such listing on %(platform)s (it may have been removed already).")
+                % {"platform": platform.name}))
+        elif row.listing_id in first_line:
+            check.problems.append(UrlProblem(row.line, row.url, "duplicate", _(
+                "The same listing as line %(line)s.") % {"line": first_line[row.listing_id]}))
+        else:
+            first_line[row.listing_id] = row.line
+            resolved.append((row, listing))
+    reported = open_listing_ids(complainant, [listing for _row, listing in resolved]) if complainant else set()
+    for row, listing in resolved:
+        if listing.pk in reported:
+            check.problems.append(UrlProblem(row.line, row.url, "already_reported", _(
+                "This listing is already in one of your complaints that is still being handled.")))
+        else:
+            check.found.append((row, listing))
+    check.problems.sort(key=lambda problem: (problem.line, problem.code == "too_many"))
+    return check
+
+
+def _filing_errors(*, user: User, platform: Platform | None, ipr: IPR | None, reason: str, urls_text: str,
+                   statements: bool) -> tuple[dict[str, list], ListingsCheck | None]:
+    """Everything wrong with a complaint as it would be filed, by input."""
+    errors: dict[str, list] = {}
+    blocked = filing_block_reason(user)
+    if blocked:
+        errors["__all__"] = [blocked]
+    if platform is None or not platform.is_active:
+        errors["platform"] = [_("Choose a platform that accepts complaints.")]
+        return errors, None
+    if ipr is None or ipr.filed_by_id != user.pk:
+        errors["ipr"] = [_("Choose one of your approved IP rights.")]
+    else:
+        problem = ipr_problem(ipr, platform=platform, on=workdays.today_in_china())
+        if problem:
+            errors["ipr"] = [problem]
+        if reason not in reasons_for(ipr.kind):
+            allowed = ", ".join(str(choice.label) for choice in reasons_for(ipr.kind))
+            errors["reason"] = [_("A %(kind)s supports these reasons only: %(allowed)s.") % {
+                "kind": ipr.get_kind_display().lower(), "allowed": allowed}]
+    if not urls_text.strip():
+        errors["urls"] = [UrlProblem(1, "", "invalid_url", _("Give at least one product address."))]
+        check = None
+    else:
+        check = listings_check(platform=platform, text=urls_text, complainant=user)
+        if check.problems:
+            errors["urls"] = check.problems
+    if not statements:
+        errors["statements"] = [_("Make both statements: good faith, and accuracy under penalty of perjury.")]
+    return errors, check
+
+
+def _add_items(complaint: Complaint, check: ListingsCheck, *, actor: User | None) -> None:
+    items = ComplaintItem.objects.bulk_create(
+        ComplaintItem(complaint=complaint, listing=listing, listing_url=row.url, state=State.SUBMITTED)
+        for row, listing in check.found)
+    ComplaintItemEvent.objects.bulk_create(
+        ComplaintItemEvent(item=item, actor=actor, from_state="", to_state=State.SUBMITTED, reason="filed")
+        for item in items)
+
+
+# --- Filing ------------------------------------------------------------------------------------
+
+def complaint_file(*, user: User, platform_code: str, ipr_id: int | None, reason: str, urls_text: str,
+                   description: str = "", evidence: Iterable[CheckedUpload] = (), statements: bool,
+                   source: str = Complaint.Source.API) -> Complaint:
+    """File a complaint in one go (API, bulk upload): all of it is saved, or nothing and ``FilingRefused``."""
+    with transaction.atomic():
+        # One filing at a time per account, so two requests cannot both claim a listing as new.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        platform = Platform.objects.filter(code=platform_code).first()
+        ipr = IPR.objects.select_related("filed_by").filter(pk=ipr_id, filed_by=user).first() if ipr_id else None
+        errors, check = _filing_errors(user=user, platform=platform, ipr=ipr, reason=reason, urls_text=urls_text,
+                                       statements=statements)
+        if errors:
+            raise FilingRefused(errors)
+        complaint = Complaint.objects.create(
+            complainant=user, platform=platform, ipr=ipr, reason=reason, urls_text=urls_text, description=description,
+            good_faith_statement=True, accuracy_statement=True, status=Complaint.Status.OPEN, source=source,
+            submitted_at=timezone.now())
+        for upload in evidence:
+            ComplaintEvidence.objects.create(complaint=complaint, document=document_store(
+                owner=user, purpose=Document.Purpose.EVIDENCE, upload=upload))
+        _add_items(complaint, check, actor=user)
+    return complaint
+
+
+def complaint_draft_start(*, user: User, platform_code: str) -> Complaint:
+    platform = Platform.objects.filter(code=platform_code, is_active=True).first()
+    if platform is None:
+        raise FilingRefused({"platform": [_("Choose a platform that accepts complaints.")]})
+    return Complaint.objects.create(complainant=user, platform=platform, status=Complaint.Status.DRAFT)
+
+
+def complaint_draft_update(*, complaint: Complaint, **fields) -> Complaint:
+    """Save what a step of the filing form gave; a draft keeps everything, right or wrong, until it is filed."""
+    if complaint.status != Complaint.Status.DRAFT:
+        raise FilingRefused({"__all__": [_("This complaint has been filed; it can no longer change.")]})
+    if "platform_code" in fields:
+        complaint.platform = Platform.objects.get(code=fields.pop("platform_code"))
+    if "ipr" in fields and fields["ipr"] is not None and fields["ipr"].kind != (complaint.ipr.kind if complaint.ipr else None):
+        complaint.reason = ""  # reasons belong to a kind of right
+    for name, value in fields.items():
+        setattr(complaint, name, value)
+    complaint.save()
+    return complaint
+
+
+def complaint_evidence_add(*, complaint: Complaint, user: User, uploads: Iterable[CheckedUpload]) -> None:
+    if complaint.status != Complaint.Status.DRAFT:
+        raise FilingRefused({"__all__": [_("This complaint has been filed; it can no longer change.")]})
+    uploads = list(uploads)
+    if complaint.evidence.count() + len(uploads) > MAX_EVIDENCE_FILES:
+        raise FilingRefused({"evidence": [_("At most %(n)s evidence files per complaint.") % {"n": MAX_EVIDENCE_FILES}]})
+    with transaction.atomic():
+        for upload in uploads:
+            ComplaintEvidence.objects.create(complaint=complaint, document=document_store(
+                owner=user, purpose=Document.Purpose.EVIDENCE, upload=upload))
+
+
+def complaint_evidence_remove(*, complaint: Complaint, evidence_id: int) -> None:
+    if complaint.status == Complaint.Status.DRAFT:
+        complaint.evidence.filter(pk=evidence_id).delete()
+
+
+def complaint_draft_submit(*, user: User, complaint: Complaint) -> Complaint:
+    """File a draft: every check of ``complaint_file`` on what the draft holds; the draft becomes the complaint."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        complaint = Complaint.objects.select_for_update().select_related("platform", "ipr__filed_by").get(pk=complaint.pk)
+        if complaint.status != Complaint.Status.DRAFT:
+            return complaint  # filed already (a second click): nothing to do twice
+        errors, check = _filing_errors(
+            user=user, platform=complaint.platform, ipr=complaint.ipr, reason=complaint.reason,
+            urls_text=complaint.urls_text, statements=complaint.good_faith_statement and complaint.accuracy_statement)
+        if errors:
+            raise FilingRefused(errors)
+        complaint.status = Complaint.Status.OPEN
+        complaint.submitted_at = timezone.now()
+        complaint.save(update_fields=["status", "submitted_at", "updated_at"])
+        _add_items(complaint, check, actor=user)
+    return complaint
+
+
+def complaint_draft_delete(*, complaint: Complaint) -> None:
+    if complaint.status == Complaint.Status.DRAFT:
+        complaint.delete()
+
+
+# --- After filing ------------------------------------------------------------------------------
+
+def complaint_status_refresh(complaint_ids: Iterable[int]) -> None:
+    """Set each filed complaint's status from its items: open while any is being handled, withdrawn when all were."""
+    ids = list(complaint_ids)
+    in_progress = ComplaintItem.objects.filter(state__in=workflow.IN_PROGRESS)
+    filed = Complaint.objects.filter(pk__in=ids).exclude(status=Complaint.Status.DRAFT)
+    filed.filter(pk__in=in_progress.values("complaint_id")).update(status=Complaint.Status.OPEN)
+    done = filed.exclude(pk__in=in_progress.values("complaint_id"))
+    done.exclude(pk__in=ComplaintItem.objects.exclude(state=State.WITHDRAWN).values("complaint_id")).update(
+        status=Complaint.Status.WITHDRAWN)
+    done.filter(pk__in=ComplaintItem.objects.exclude(state=State.WITHDRAWN).values("complaint_id")).update(
+        status=Complaint.Status.CLOSED)
+
+
+def complaint_withdraw(*, user: User, complaint: Complaint, item_ids: Iterable[int] | None = None,
+                       note: str = "") -> list[ComplaintItem]:
+    """Withdraw the chosen items (all of them when ``item_ids`` is None) that are not decided yet.
+
+    Decided items keep their outcome; asking only for such items raises ``NothingToWithdraw``.
+    """
+    items = complaint.items.filter(state__in=[s for s in State if workflow.can_move(s, State.WITHDRAWN)])
+    if item_ids is not None:
+        items = items.filter(pk__in=list(item_ids))
+    moved = []
+    with transaction.atomic():
+        for item_id in items.order_by("pk").values_list("pk", flat=True):
+            try:
+                moved.append(workflow.item_move(item_id=item_id, to_state=State.WITHDRAWN, actor=user,
+                                                reason="withdrawn_by_complainant", note=note))
+            except workflow.IllegalMove:
+                continue  # decided meanwhile: it keeps its outcome
+        if not moved:
+            raise NothingToWithdraw(_("Nothing was withdrawn: the chosen listings are decided or withdrawn already."))
+        complaint_status_refresh([complaint.pk])
+    return moved
+
