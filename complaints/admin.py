@@ -1,23 +1,82 @@
 from django.contrib import admin
 
-from .models import Complaint, ComplaintItem, ComplaintItemEvent
+from .models import (
+    Complaint,
+    ComplaintEvidence,
+    ComplaintItem,
+    ComplaintItemEvent,
+    DmcaNotice,
+    Listing,
+    Platform,
+    Shop,
+)
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    """Each platform's rules are data: admins change windows, the jurisdiction rule and URL shapes here."""
+
+    list_display = ["code", "name", "is_active", "requires_china_rights", "seller_response_days",
+                    "max_listings_per_complaint", "position"]
+    list_editable = ["is_active", "requires_china_rights", "seller_response_days", "max_listings_per_complaint", "position"]
+    readonly_fields = ["code"]
+
+    def has_add_permission(self, request):
+        return False  # the codes are part of the API; a new marketplace comes with code (its adapter)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ["name", "platform", "shop_id", "owner"]
+    list_filter = ["platform"]
+    search_fields = ["name", "shop_id", "owner__email"]
+    raw_id_fields = ["owner"]
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin):
+    list_display = ["listing_id", "platform", "title", "shop", "category", "status"]
+    list_filter = ["platform", "status"]
+    search_fields = ["listing_id", "title", "shop__name"]
+    list_select_related = ["shop"]
+    raw_id_fields = ["shop"]
 
 
 class ComplaintItemInline(admin.TabularInline):
     model = ComplaintItem
     extra = 0
-    fields = ["listing_url", "state", "held_from", "updated_at"]
+    fields = ["listing", "listing_url", "state", "held_from", "updated_at"]
     readonly_fields = fields
+    can_delete = False
+
+
+class ComplaintEvidenceInline(admin.TabularInline):
+    model = ComplaintEvidence
+    extra = 0
+    readonly_fields = ["document"]
+    can_delete = False
 
 
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
-    list_display = ["pk", "complainant", "platform", "ipr", "reason", "created_at"]
-    list_filter = ["platform"]
-    search_fields = ["complainant__email", "ipr__number"]
-    list_select_related = ["complainant", "ipr"]
+    list_display = ["reference", "complainant", "platform", "ipr", "reason", "status", "source", "submitted_at"]
+    list_filter = ["platform", "status", "source", "reason"]
+    search_fields = ["=id", "complainant__email", "complainant__complainant_name", "ipr__number"]
+    list_select_related = ["complainant", "ipr", "platform"]
     raw_id_fields = ["complainant", "ipr"]
-    inlines = [ComplaintItemInline]
+    date_hierarchy = "created_at"
+    inlines = [ComplaintItemInline, ComplaintEvidenceInline]
+
+
+@admin.register(DmcaNotice)
+class DmcaNoticeAdmin(admin.ModelAdmin):
+    list_display = ["pk", "full_name", "email", "status", "complaint"]
+    list_filter = ["status"]
+    search_fields = ["full_name", "email", "company"]
+    raw_id_fields = ["complaint", "decided_by"]
 
 
 @admin.register(ComplaintItemEvent)

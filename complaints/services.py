@@ -34,6 +34,8 @@ from .models import (
 
 State = ComplaintItem.State
 MAX_EVIDENCE_FILES = 20
+# Items a complaint is still handling: a held item resumes when its right is authenticated again.
+BEING_HANDLED = workflow.IN_PROGRESS | {State.HELD}
 
 
 class FilingRefused(Exception):
@@ -85,7 +87,7 @@ def iprs_for_filing(user: User, *, platform: Platform, on: dt.date) -> list[tupl
 def open_listing_ids(user: User, listings: Iterable[Listing]) -> set[int]:
     """Which of ``listings`` are already in a complaint of ``user`` that is still being handled."""
     return set(ComplaintItem.objects.filter(
-        complaint__complainant=user, listing__in=[listing.pk for listing in listings], state__in=workflow.IN_PROGRESS,
+        complaint__complainant=user, listing__in=[listing.pk for listing in listings], state__in=BEING_HANDLED,
     ).values_list("listing_id", flat=True))
 
 
@@ -97,8 +99,8 @@ def listings_check(*, platform: Platform, text: str, complainant: User | None) -
     limit = platform.max_listings_per_complaint
     lines = len(found) + len(problems)
     if lines > limit:
-        last_allowed = sorted([row.line for row in found] + [row.line for row in problems])[limit]
-        check.problems.append(UrlProblem(line=last_allowed, url="", code="too_many", message=_(
+        first_over = sorted([row.line for row in found] + [row.line for row in problems])[limit]
+        check.problems.append(UrlProblem(line=first_over, url="", code="too_many", message=_(
             "A complaint takes at most %(limit)s listings and this list has %(count)s; from this line on, file "
             "them in another complaint.") % {"limit": limit, "count": lines}))
     listings = marketplace().resolve(platform, [row.listing_id for row in found])
@@ -106,9 +108,13 @@ def listings_check(*, platform: Platform, text: str, complainant: User | None) -
     resolved: list[tuple[ProductUrl, Listing]] = []
     for row in found:
         listing = listings.get(row.listing_id)
-        if listing is None or listing.status != Listing.Status.ACTIVE:
+        if listing is None:
             check.problems.append(UrlProblem(row.line, row.url, "listing_not_found", _(
-                "There is no such listing on %(platform)s (it may have been removed already).")
+                "There is no listing %(id)s on %(platform)s; check the address.")
+                % {"id": row.listing_id, "platform": platform.name}))
+        elif listing.status != Listing.Status.ACTIVE:
+            check.problems.append(UrlProblem(row.line, row.url, "listing_not_found", _(
+                "This listing has already been removed from %(platform)s; there is nothing left to take down.")
                 % {"platform": platform.name}))
         elif row.listing_id in first_line:
             check.problems.append(UrlProblem(row.line, row.url, "duplicate", _(
@@ -161,7 +167,9 @@ def _filing_errors(*, user: User, platform: Platform | None, ipr: IPR | None, re
 
 def _add_items(complaint: Complaint, check: ListingsCheck, *, actor: User | None) -> None:
     items = ComplaintItem.objects.bulk_create(
-        ComplaintItem(complaint=complaint, listing=listing, listing_url=row.url, state=State.SUBMITTED)
+        ComplaintItem(complaint=complaint, listing=listing, state=State.SUBMITTED, listing_url=(
+            # Tracking parameters can make a pasted address longer than the column: keep the canonical one then.
+            row.url if len(row.url) <= ComplaintItem._meta.get_field("listing_url").max_length else listing.url))
         for row, listing in check.found)
     ComplaintItemEvent.objects.bulk_create(
         ComplaintItemEvent(item=item, actor=actor, from_state="", to_state=State.SUBMITTED, reason="filed")
@@ -236,7 +244,8 @@ def complaint_draft_submit(*, user: User, complaint: Complaint) -> Complaint:
     """File a draft: every check of ``complaint_file`` on what the draft holds; the draft becomes the complaint."""
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
-        complaint = Complaint.objects.select_for_update().select_related("platform", "ipr__filed_by").get(pk=complaint.pk)
+        complaint = (Complaint.objects.select_for_update(of=("self",)).select_related("platform", "ipr__filed_by")
+                     .get(pk=complaint.pk))
         if complaint.status != Complaint.Status.DRAFT:
             return complaint  # filed already (a second click): nothing to do twice
         errors, check = _filing_errors(
@@ -261,7 +270,7 @@ def complaint_draft_delete(*, complaint: Complaint) -> None:
 def complaint_status_refresh(complaint_ids: Iterable[int]) -> None:
     """Set each filed complaint's status from its items: open while any is being handled, withdrawn when all were."""
     ids = list(complaint_ids)
-    in_progress = ComplaintItem.objects.filter(state__in=workflow.IN_PROGRESS)
+    in_progress = ComplaintItem.objects.filter(state__in=BEING_HANDLED)
     filed = Complaint.objects.filter(pk__in=ids).exclude(status=Complaint.Status.DRAFT)
     filed.filter(pk__in=in_progress.values("complaint_id")).update(status=Complaint.Status.OPEN)
     done = filed.exclude(pk__in=in_progress.values("complaint_id"))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("accounts.urls")),
     path("", include("ipr.urls")),
+    path("", include("complaints.urls")),
 ]
 
 handler403 = "ipp.views.permission_denied"

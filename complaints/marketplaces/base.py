@@ -19,8 +19,9 @@ class Marketplace(ABC):
         """The listings among ``listing_ids`` that exist on ``platform``, by listing id (absent ids: not found)."""
 
     @abstractmethod
-    def search(self, platform, *, keywords: str = "", seller: str = "") -> QuerySet:
-        """Active listings of ``platform`` whose title has every keyword and whose shop name has ``seller``."""
+    def search(self, platform=None, *, keywords: str = "", seller: str = "", include_removed: bool = False) -> QuerySet:
+        """Listings (of ``platform``, or of all) whose title has every keyword and whose shop name has
+        ``seller``; active ones only unless ``include_removed``."""
 
     @abstractmethod
     def notify_seller(self, item) -> None:

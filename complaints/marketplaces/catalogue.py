@@ -13,8 +13,13 @@ class CatalogueMarketplace(Marketplace):
         listings = Listing.objects.filter(platform=platform, listing_id__in=set(listing_ids)).select_related("shop")
         return {listing.listing_id: listing for listing in listings}
 
-    def search(self, platform, *, keywords: str = "", seller: str = "") -> QuerySet[Listing]:
-        found = Listing.objects.filter(platform=platform, status=Listing.Status.ACTIVE).select_related("shop")
+    def search(self, platform=None, *, keywords: str = "", seller: str = "",
+               include_removed: bool = False) -> QuerySet[Listing]:
+        found = Listing.objects.select_related("shop")
+        if platform is not None:
+            found = found.filter(platform=platform)
+        if not include_removed:
+            found = found.filter(status=Listing.Status.ACTIVE)
         for word in keywords.split():
             found = found.filter(Q(title__icontains=word) | Q(listing_id=word))
         if seller.strip():

@@ -24,3 +24,24 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Buttons that undo work ask first: data-confirm holds the question.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});
+
+// The listings box counts its non-blank lines against the platform's limit as the user pastes.
+document.addEventListener("DOMContentLoaded", () => {
+  const counter = document.getElementById("line-count");
+  const box = document.getElementById("id_urls_text");
+  if (!counter || !box) return;
+  const limit = Number(counter.dataset.limit);
+  const update = () => {
+    const lines = box.value.split(/\r?\n/).filter((line) => line.trim()).length;
+    counter.textContent = `${lines} / ${limit}`;
+    counter.classList.toggle("text-danger", lines > limit);
+  };
+  box.addEventListener("input", update);
+  update();
+});

@@ -1,0 +1,90 @@
+"""The filing steps' forms: each asks for one part of the complaint; the services check the whole."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ipr.forms import MultipleDocumentField
+
+from .models import Complaint, Platform
+
+
+class PlatformForm(forms.Form):
+    platform = forms.ModelChoiceField(
+        label=_("Where is the listing sold?"), queryset=Platform.objects.filter(is_active=True),
+        widget=forms.RadioSelect, empty_label=None,
+        error_messages={"required": _("Choose the platform the listings are on.")})
+
+
+class RightForm(forms.Form):
+    ipr = forms.TypedChoiceField(label=_("Which of your rights do the listings infringe?"), coerce=int,
+                                 widget=forms.RadioSelect,
+                                 error_messages={"required": _("Choose the right the complaint rests on.")})
+
+    def __init__(self, *args, usable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ipr"].choices = [(ipr.pk, str(ipr)) for ipr in usable]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.ChoiceField(label=_("What is wrong with the listings?"), widget=forms.RadioSelect,
+                               error_messages={"required": _("Choose the reason of the complaint.")})
+
+    def __init__(self, *args, reasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [(reason.value, reason.label) for reason in reasons]
+
+
+class ListingsForm(forms.Form):
+    urls_text = forms.CharField(
+        label=_("Product addresses, one per line"), required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "font-monospace",
+                                     "placeholder": "https://item.taobao.com/item.htm?id=…"}))
+
+
+class ListingSearchForm(forms.Form):
+    q = forms.CharField(label=_("Keywords in the title"), required=False, max_length=100)
+    seller = forms.CharField(label=_("Shop name"), required=False, max_length=100)
+
+
+class EvidenceForm(forms.Form):
+    description = forms.CharField(
+        label=_("Describe the evidence"), required=False, max_length=5000,
+        help_text=_("What shows the infringement: e.g. a test purchase, the differences from the genuine product, "
+                    "where your work was copied. Up to 5,000 characters."),
+        widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleDocumentField(label=_("Evidence files (PDF, JPEG or PNG)"), required=False,
+                                  help_text=_("Photos of a test purchase, comparison pictures, the original work."))
+
+
+class StatementsForm(forms.Form):
+    good_faith_statement = forms.BooleanField(
+        label=_("I have a good-faith belief that the use of the right in these listings is not authorised by "
+                "the right's owner, its agent or the law."),
+        error_messages={"required": _("Make this statement to file the complaint.")})
+    accuracy_statement = forms.BooleanField(
+        label=_("The information in this complaint is accurate and, under penalty of perjury, I am the owner of "
+                "the right or authorised to act on the owner's behalf."),
+        error_messages={"required": _("Make this statement to file the complaint.")})
+
+
+class FilterForm(forms.Form):
+    """Manage Complaints' filters; bad values are ignored rather than refused (a shared link keeps working)."""
+
+    platform = forms.ModelChoiceField(label=_("Platform"), queryset=Platform.objects.all(), required=False,
+                                      to_field_name="code", empty_label=_("All platforms"))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status"))] + [c for c in Complaint.Status.choices if c[0] != "draft"])
+    ipr = forms.TypedChoiceField(label=_("IP right"), required=False, coerce=int, empty_value=None)
+    filed_from = forms.DateField(label=_("Filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    filed_until = forms.DateField(label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, iprs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ipr"].choices = [("", _("All rights"))] + [(ipr.pk, str(ipr)) for ipr in iprs]
+
+    def filters(self) -> dict:
+        self.is_valid()  # invalid fields are left out of cleaned_data: they do not filter
+        data = self.cleaned_data
+        platform = data.get("platform")
+        return {"platform": platform.code if platform else "", "status": data.get("status") or "",
+                "ipr": data.get("ipr"), "filed_from": data.get("filed_from"), "filed_until": data.get("filed_until")}
