@@ -18,7 +18,8 @@ SEPARATE_OPERATORS = {
     "aliexpress.ru": ("AliExpress Russia", "https://aliexpress.ru"),
 }
 
-_URL_START = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+# Where an address starts: a scheme, or "www." that no scheme precedes ("https://www." is one start).
+_URL_START = re.compile(r"(?:https?://|(?<![/\w.-])www\.)", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s,;，；、]+")
 _HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
@@ -34,7 +35,7 @@ class UrlProblem:
 @dataclass(frozen=True)
 class ProductUrl:
     line: int
-    url: str
+    url: str  # as given, with https:// added when it had no scheme
     listing_id: str
 
 
@@ -63,15 +64,22 @@ def read_line(number: int, line: str, *, platform: Platform, platforms: list[Pla
     if not text.isascii():
         return problem("non_english", _("The address contains non-English words or characters; copy the product "
                                         "page's address from the browser's address bar."))
-    if len(tokens) > 1:
-        return problem("invalid_url", _("This is not a web address (it contains spaces)."))
+    # Commas may sit inside one address's query; only whitespace shows text that is not an address.
+    if re.search(r"\s", text):
+        return problem("invalid_url", _("This line holds words besides a web address (an address has no spaces); "
+                                         "keep only the product page's address."))
     candidate = text if "://" in text else "https://" + text.removeprefix("//")
     try:
         parts = urlsplit(candidate)
         host = (parts.hostname or "").rstrip(".")
     except ValueError:
         return problem("invalid_url", _("This is not a valid web address."))
-    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(host):
+    if parts.scheme.lower() not in ("http", "https"):
+        return problem("invalid_url", _(
+            "A product page's address starts with http:// or https://; this one starts with %(scheme)s://.")
+            % {"scheme": parts.scheme})
+    # A user name before the host ("mailto:x@…", "https://taobao.com@elsewhere") is never a product page.
+    if not _HOST.match(host) or parts.username is not None:
         return problem("invalid_url", _("This is not a valid web address."))
     operator = _separate_operator(host)
     if operator:
@@ -81,7 +89,8 @@ def read_line(number: int, line: str, *, platform: Platform, platforms: list[Pla
             "%(name)s's own intellectual property channel at %(site)s.") % {"name": name, "site": site})
     owner = _owner_of(host, platforms)
     if owner is None:
-        return problem("wrong_platform", _("This is not a %(platform)s address.") % {"platform": platform.name})
+        return problem("wrong_platform", _("This address is on %(host)s, not on %(platform)s (%(domains)s).") % {
+            "host": host, "platform": platform.name, "domains": ", ".join(platform.host_list)})
     if owner.code != platform.code:
         return problem("wrong_platform", _(
             "This is a %(other)s address; this complaint is for %(platform)s. File it in a %(other)s complaint.")
@@ -90,7 +99,8 @@ def read_line(number: int, line: str, *, platform: Platform, platforms: list[Pla
     for pattern in platform.pattern_list:
         match = re.search(pattern, subject, re.IGNORECASE)
         if match and match.groupdict().get("id"):
-            return ProductUrl(line=number, url=text, listing_id=match.group("id"))
+            # With its scheme: the address is kept on the complaint item and shown as a link.
+            return ProductUrl(line=number, url=candidate, listing_id=match.group("id"))
     return problem("not_product_page", _(
         "This %(platform)s address is not a product page (search results, shop and category pages are not "
         "accepted); open the product and copy its address.") % {"platform": platform.name})

@@ -25,6 +25,8 @@ PLATFORMS = [
     ], True),
     ("alibaba", "Alibaba.com", ["alibaba.com"], [
         _ANY_SUB + r"alibaba\.com/product-detail/(?:[^/?]*_)?(?P<id>\d+)\.html\?",
+        # The mobile site's shape: m.alibaba.com/product/<id>/<title>.html
+        _ANY_SUB + r"alibaba\.com/product/(?P<id>\d+)(?:/[^/?]*)?\.html\?",
     ], False),
     ("aliexpress", "AliExpress", ["aliexpress.com", "aliexpress.us"], [
         _ANY_SUB + r"aliexpress\.(?:com|us)/item/(?P<id>\d+)\.html\?",

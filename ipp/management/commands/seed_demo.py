@@ -1,4 +1,4 @@
-"""Demo data: the accounts the README lists. Idempotent; refused in production."""
+"""Demo data: the accounts the README lists and the listings catalogue. Idempotent; refused in production."""
 
 import datetime as dt
 import io
@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 
 from accounts import services
 from accounts.models import IdentityProof, User
+from complaints.demo_catalogue import DEMO_SHOP_NAME, catalogue_seed
 from ipp.documents import PNG, CheckedUpload
 from ipp.workdays import today_in_china
 from ipr import services as ipr_services
@@ -79,7 +80,8 @@ DEMO_RIGHTS = {
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (password ipp-demo-2026). Runs only with DEBUG on or --demo."
+    help = ("Create the demo accounts (password ipp-demo-2026) and the listings catalogue. "
+            "Runs only with DEBUG on or --demo.")
 
     def add_arguments(self, parser):
         parser.add_argument("--demo", action="store_true", help="Seed even with DEBUG off (never in production)")
@@ -98,6 +100,9 @@ class Command(BaseCommand):
                 if not IPR.objects.filter(filed_by=user).exists():
                     for right in rights:
                         self._right(user, reviewer, **right)
+            for row in catalogue_seed(seller=User.objects.get(email="seller@demo.test")):
+                self.stdout.write(f"  catalogue {row.platform.name}: {row.listings} listings in {row.shops} shops, "
+                                  f"{row.in_demo_shop} in {DEMO_SHOP_NAME} ({row.added} added)")
         self.stdout.write(self.style.SUCCESS(f"Demo accounts ready (password {DEMO_PASSWORD})."))
 
     def _right(self, user: User, reviewer: User, *, kind, outcome, classes=(), attachment=None, letter=False,
