@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from complaints.dmca import dmca_queue
 from ipp import workdays
 from ipp.access import reviewer_required, rights_holder_required
 from ipp.reviews import review_page
@@ -105,6 +106,7 @@ QUEUE_TABS = {
     "identity": selectors.identity_queue,
     "sole_account": selectors.sole_account_queue,
     "ipr": ipr_selectors.ipr_queue,
+    "dmca": dmca_queue,
 }
 
 

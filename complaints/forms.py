@@ -34,11 +34,30 @@ class ReasonForm(forms.Form):
         self.fields["reason"].choices = [(reason.value, reason.label) for reason in reasons]
 
 
+# What a product page's address looks like on each platform, shown in the empty box.
+EXAMPLE_URLS = {
+    "taobao": "https://item.taobao.com/item.htm?id=…",
+    "tmall": "https://detail.tmall.com/item.htm?id=…",
+    "tmallhk": "https://detail.tmall.hk/hk/item.htm?id=…",
+    "1688": "https://detail.1688.com/offer/….html",
+    "alibaba": "https://www.alibaba.com/product-detail/…_….html",
+    "aliexpress": "https://www.aliexpress.com/item/….html",
+    "lazada": "https://www.lazada.sg/products/…-i….html",
+}
+
+
 class ListingsForm(forms.Form):
     urls_text = forms.CharField(
-        label=_("Product addresses, one per line"), required=False,
-        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "font-monospace",
-                                     "placeholder": "https://item.taobao.com/item.htm?id=…"}))
+        label=_("Product addresses, one per line"), required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "font-monospace"}))
+
+    def __init__(self, *args, platform_code: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["urls_text"].widget.attrs["placeholder"] = EXAMPLE_URLS.get(platform_code, "")
+
+    def clean_urls_text(self) -> str:
+        # Browsers send CRLF; lines added from the search use LF: one kind of line end in the draft.
+        return self.cleaned_data["urls_text"].replace("\r\n", "\n").replace("\r", "\n").strip("\n")
 
 
 class ListingSearchForm(forms.Form):

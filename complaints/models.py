@@ -200,6 +200,14 @@ class DmcaNotice(models.Model):
         VERIFIED = "verified", _("Identity checked")
         REJECTED = "rejected", _("Rejected")
 
+    class RejectionReason(models.TextChoices):
+        SIGNATURE = "signature", _("The signature is missing or does not match the notifier's name.")
+        NOT_OWNER = "not_owner", _("The notifier is not the copyright owner or authorised to act for the owner.")
+        CONTACT_UNREACHABLE = "contact_unreachable", _("The contact details given could not be reached.")
+        WORK_NOT_IDENTIFIED = "work_not_identified", _("The copyrighted work is not identified.")
+        NOT_COPYRIGHT = "not_copyright", _("This is not a copyright matter.")
+        OTHER = "other", _("Other (see the note).")
+
     complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="dmca")
     full_name = models.CharField(_("full name"), max_length=200)
     company = models.CharField(_("company"), max_length=200, blank=True)
@@ -213,10 +221,23 @@ class DmcaNotice(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True, max_length=2000)
+    rejection_reason = models.CharField(max_length=20, choices=RejectionReason.choices, blank=True)
+    # The two statements exactly as the notifier saw and ticked them (in its language): the notice's own words.
+    statements_text = models.TextField(_("statements made"))
+    # The language the form was in: the notifier's emails follow it.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    due_on = models.DateField(help_text=_("Reviewers check the identity by this date (working days, China's calendar)."))
+    # For abuse handling only (a flood of notices from one place); never shown to sellers.
+    submitted_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("DMCA notice")
         verbose_name_plural = _("DMCA notices")
+        constraints = [
+            models.CheckConstraint(name="rejected_dmca_notice_has_reason",
+                                   condition=~Q(status="rejected") | Q(rejection_reason__gt="")),
+        ]
 
     def __str__(self) -> str:
         return f"DMCA notice {self.pk} from {self.email}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dmca, views
+from . import dmca, views, views_bulk
 
 urlpatterns = [
     # Filing and Manage Complaints (complaints/views.py)
@@ -13,6 +13,9 @@ urlpatterns = [
     path("complaints/<int:pk>/listings/search/", views.listing_search, name="complaint_listing_search"),
     path("complaints/<int:pk>/delete/", views.complaint_delete, name="complaint_delete"),
     # Bulk upload (complaints/bulk.py)
+    path("complaints/import/", views_bulk.complaint_import, name="complaint_import"),
+    path("complaints/import/template.csv", views_bulk.complaint_import_template, name="complaint_import_template"),
+    path("complaints/import/<int:pk>/", views_bulk.complaint_import_job, name="complaint_import_job"),
     # DMCA notices (complaints/dmca.py)
     path("dmca/", dmca.dmca_notice, name="dmca_notice"),
     path("dmca/sent/<str:token>/", dmca.dmca_sent, name="dmca_sent"),

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import filing_block_reason
@@ -157,15 +157,16 @@ def _append_listings(complaint: Complaint, text: str, listing_pks: list[str]) ->
 
 
 def _step_listings(request, complaint: Complaint):
-    form = ListingsForm(request.POST or None, initial={"urls_text": complaint.urls_text})
+    form = ListingsForm(request.POST or None, initial={"urls_text": complaint.urls_text},
+                        platform_code=complaint.platform_id)
     check = None
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["urls_text"]
         action = request.POST.get("action")
         if action == "add":
             text, added = _append_listings(complaint, text, request.POST.getlist("listing"))
-            messages.success(request, _("%(n)s listings added to the list.") % {"n": added} if added
-                             else _("Tick the listings to add first."))
+            messages.success(request, ngettext("%(n)s listing added to the list.", "%(n)s listings added to the list.",
+                                               added) % {"n": added} if added else _("Tick the listings to add first."))
         services.complaint_draft_update(complaint=complaint, urls_text=text)
         if action in ("save", "back"):
             return _after_save(request, complaint, "listings")
@@ -173,7 +174,7 @@ def _step_listings(request, complaint: Complaint):
             check = services.listings_check(platform=complaint.platform, text=text, complainant=request.user)
             if not check.problems:
                 return _after_save(request, complaint, "listings")
-        form = ListingsForm(initial={"urls_text": text})
+        form = ListingsForm(initial={"urls_text": text}, platform_code=complaint.platform_id)
     return _render_step(request, complaint, "listings", {
         "form": form, "check": check, "search_form": ListingSearchForm(),
         "limit": complaint.platform.max_listings_per_complaint,
@@ -216,7 +217,8 @@ def _step_review(request, complaint: Complaint):
         except services.FilingRefused as refused:
             errors = refused.errors
         else:
-            messages.success(request, _("Complaint %(ref)s filed against %(n)s listings.") % {
+            messages.success(request, ngettext("Complaint %(ref)s filed against %(n)s listing.",
+                                               "Complaint %(ref)s filed against %(n)s listings.", filed.items.count()) % {
                 "ref": filed.reference, "n": filed.items.count()})
             return redirect("complaint_detail", filed.pk)
     check = services.listings_check(platform=complaint.platform, text=complaint.urls_text, complainant=request.user) \
@@ -330,7 +332,8 @@ def complaint_withdraw(request, pk):
     except services.NothingToWithdraw as nothing:
         messages.error(request, str(nothing))
     else:
-        messages.success(request, _("%(n)s listings withdrawn from %(ref)s.") % {"n": len(moved), "ref": complaint.reference})
+        messages.success(request, ngettext("%(n)s listing withdrawn from %(ref)s.", "%(n)s listings withdrawn from %(ref)s.",
+                                           len(moved)) % {"n": len(moved), "ref": complaint.reference})
     return redirect("complaint_detail", complaint.pk)
 
 

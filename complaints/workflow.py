@@ -14,7 +14,8 @@ from .models import ComplaintItem, ComplaintItemEvent
 State = ComplaintItem.State
 
 TRANSITIONS: dict[State, set[State]] = {
-    State.SUBMITTED: {State.IN_REVIEW, State.WITHDRAWN, State.HELD},
+    # SUBMITTED → REJECTED: intake rejection (a DMCA notice whose notifier fails the identity check).
+    State.SUBMITTED: {State.IN_REVIEW, State.REJECTED, State.WITHDRAWN, State.HELD},
     State.IN_REVIEW: {State.REJECTED, State.SELLER_NOTIFIED, State.WITHDRAWN, State.HELD},
     State.SELLER_NOTIFIED: {State.TAKEN_DOWN, State.COUNTER_NOTICED, State.WITHDRAWN, State.HELD},
     State.COUNTER_NOTICED: {State.COUNTER_ACCEPTED, State.IN_DECISION, State.WITHDRAWN, State.HELD},

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Document, DocumentView, Heartbeat
+from .models import Document, DocumentView, Heartbeat, ImportJob
 
 
 @admin.register(Document)
@@ -30,3 +30,14 @@ class DocumentViewAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Heartbeat)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["pk", "kind", "owner", "status", "phase", "processed_rows", "total_rows", "records", "created_at",
+                    "finished_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["owner__email", "csv_name"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["problems", "created_ids"]

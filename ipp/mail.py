@@ -23,12 +23,17 @@ def send_notice(user, template: str, context: dict) -> None:
 
     ``template`` names a pair: ``<template>_subject.txt`` and ``<template>.txt``.
     """
+    send_to_addresses(user.notice_recipients, language=user.language, template=template,
+                      context={"user": user, **context})
+
+
+def send_to_addresses(recipients: list[str], *, language: str, template: str, context: dict) -> None:
+    """Email people who have no account (a DMCA notifier) in ``language``; ``template`` as for ``send_notice``."""
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    context = {"user": user, **context}
-    with translation.override(user.language):
+    with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)
-    send_mail(subject, body, None, user.notice_recipients)
+    send_mail(subject, body, None, recipients)

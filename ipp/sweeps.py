@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from django.utils import timezone
 
 from accounts.services import identity_expire_sweep
-from ipr.bulk import import_jobs_resend_sweep
+from ipp.bulk import import_jobs_resend_sweep
 from ipr.services import complaint_items_hold_sweep, expiry_reminder_sweep, ipr_withdraw_sweep
 
 
@@ -31,7 +31,7 @@ SWEEPS: list[tuple[str, Callable[[dt.datetime, bool], int]]] = [
     ("IPR authentications withdrawn", _on_china_date(ipr_withdraw_sweep)),
     ("complaint items held on withdrawn IPRs", _on_china_date(complaint_items_hold_sweep)),
     ("expiry reminders queued (30 and 7 days)", _on_china_date(expiry_reminder_sweep)),
-    ("IPR import jobs queued again", lambda as_of, dry_run: import_jobs_resend_sweep(as_of=as_of, dry_run=dry_run)),
+    ("import jobs queued again (IPR and complaint uploads)", lambda as_of, dry_run: import_jobs_resend_sweep(as_of=as_of, dry_run=dry_run)),
 ]
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import IPR, Attachment, ExpiryReminder, ImportJob, IPREvent, NiceClass
+from .models import IPR, Attachment, ExpiryReminder, IPREvent, NiceClass
 
 
 class NiceClassInline(admin.TabularInline):
@@ -56,13 +56,3 @@ class ExpiryReminderAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
-
-
-@admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["pk", "owner", "status", "phase", "processed_rows", "total_rows", "records", "created_at", "finished_at"]
-    list_filter = ["status"]
-    search_fields = ["owner__email", "csv_name"]
-    list_select_related = ["owner"]
-    raw_id_fields = ["owner"]
-    readonly_fields = ["problems"]

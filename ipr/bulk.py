@@ -14,6 +14,8 @@ before anything is decompressed.
 On the site an import runs in a worker, as an ``ImportJob``: the web request only
 stores the two files and queues the job (``import_job_create``); ``import_job_run``
 checks and saves it, writing its progress for the filer's page, and keeps the outcome.
+The CSV reading, the problems and the job are ``ipp.bulk``'s, shared with the import of
+complaints.
 """
 
 import csv
@@ -21,15 +23,12 @@ import datetime as dt
 import difflib
 import io
 import logging
-import os
 import re
 import struct
-import time
 import unicodedata
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -37,32 +36,40 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import File
-from django.core.files.storage import default_storage
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
-from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.selectors import filing_block_reason
+from ipp import bulk as jobs
+from ipp.bulk import (
+    EVERY_ROW,
+    Column,
+    ImportProblem,
+    ImportRefused,
+    Progress,
+    Sheet,
+    code_of,
+    csv_size_problems,
+    no_progress,
+    overflow_problem,
+    read_csv,
+    refuse,
+)
 from ipp.documents import CheckedUpload, check_upload
-from ipp.models import Document
-from ipp.tasks import enqueue
+from ipp.models import Document, ImportJob
 
 from . import services
 from .forms import KIND_FIELDS, IPRForm, LetterTermForm, NiceClassFormSet
-from .models import IPR, ImportJob
+from .models import IPR
 
 logger = logging.getLogger(__name__)
 
 _MB = 1024 * 1024
-# The CSV is read whole into memory; 10 MB holds thousands of rows with long lists of goods.
-CSV_MAX_BYTES = 10 * _MB
 # The checked files are held in memory for the length of one import, so the ZIP and the
 # sum of its files' sizes are capped; bigger catalogues are imported in several parts.
 ZIP_MAX_BYTES = 200 * _MB
@@ -77,29 +84,19 @@ _NO = {"no", "n", "false", "0", "否"}
 
 # --- The columns: the one place that says what each means ------------------------------
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    needed_for: Promise
-    help: Promise
-
-
-_ALWAYS = gettext_lazy("Every row")
-
-
 def _codes(choices) -> str:
     return ", ".join(choices.values)
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("kind", _ALWAYS, format_lazy(gettext_lazy("One of: {codes}."), codes=_codes(IPR.Kind))),
-    Column("name", _ALWAYS, gettext_lazy("The mark (its word, or a short description of the logo), the patent's "
+    Column("kind", EVERY_ROW, format_lazy(gettext_lazy("One of: {codes}."), codes=_codes(IPR.Kind))),
+    Column("name", EVERY_ROW, gettext_lazy("The mark (its word, or a short description of the logo), the patent's "
                                          "title, the work's name or the right's name.")),
-    Column("number", _ALWAYS, gettext_lazy("The registration number as on the certificate; an application or "
+    Column("number", EVERY_ROW, gettext_lazy("The registration number as on the certificate; an application or "
                                            "filing number is refused.")),
-    Column("jurisdiction", _ALWAYS, gettext_lazy("Where the right is registered: a 2-letter country code (CN, US, "
+    Column("jurisdiction", EVERY_ROW, gettext_lazy("Where the right is registered: a 2-letter country code (CN, US, "
                                                  "DE…), EU for the EUIPO or WO for an international registration.")),
-    Column("owner", _ALWAYS, gettext_lazy("The registered owner, as on the certificate. When it is not your "
+    Column("owner", EVERY_ROW, gettext_lazy("The registered owner, as on the certificate. When it is not your "
                                           "account's name, the row needs an authorisation letter to be submitted.")),
     Column("registered_on", gettext_lazy("Trademarks and other rights; optional for patents and copyrights"),
            gettext_lazy("The registration (or grant) date, as YYYY-MM-DD, e.g. 2021-03-14.")),
@@ -110,7 +107,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("nice_classes", gettext_lazy("Trademarks"),
            gettext_lazy("Each class with its goods or services as on the certificate, e.g. “25: Clothing, footwear; "
                         "14: Jewellery”. Classes 1 to 45, each once.")),
-    Column("certificate", _ALWAYS, gettext_lazy("The file name of the registration certificate in the ZIP (PDF, JPEG "
+    Column("certificate", EVERY_ROW, gettext_lazy("The file name of the registration certificate in the ZIP (PDF, JPEG "
                                                 "or PNG). One certificate per record.")),
     Column("attachments", gettext_lazy("Copyrights (samples of the work); optional for the others"),
            gettext_lazy("File names in the ZIP, separated by “;”: a trademark's class pages, a patent's Patent "
@@ -125,7 +122,6 @@ COLUMNS: tuple[Column, ...] = (
                                                             "away; no: keep the record as a draft.")),
 )
 COLUMN_NAMES = tuple(column.name for column in COLUMNS)
-_COLUMN_ORDER = {name: index for index, name in enumerate(COLUMN_NAMES)}
 # Form fields whose column has another name; the others are named alike.
 _FIELD_COLUMN = {"owner_name": "owner", "valid_from": "letter_valid_from", "valid_until": "letter_valid_until"}
 _DATE_COLUMNS = ("registered_on", "expires_on", "letter_valid_from", "letter_valid_until")
@@ -143,49 +139,12 @@ def _columns_needed(kind: str) -> set[str]:
 
 # --- Results and problems ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ImportProblem:
-    """One problem: its spreadsheet line (the header is line 1; none for the whole file) and column."""
-
-    line: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return self.message
-        if self.column:
-            return _("Line %(line)s, %(column)s: %(message)s") % {"line": self.line, "column": self.column, "message": self.message}
-        return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
-
-
-class ImportRefused(Exception):
-    """Nothing was imported; ``problems`` says why, in the order of the lines."""
-
-    def __init__(self, problems: list[ImportProblem]):
-        self.problems = sorted(problems, key=lambda p: (p.line or 0, _COLUMN_ORDER.get(p.column, -1)))
-        super().__init__("; ".join(str(p) for p in self.problems))
-
-
-def _refuse(message: str) -> ImportRefused:
-    return ImportRefused([ImportProblem(None, "", message)])
-
-
-# Refusals said both before a job is queued (``import_job_create``) and when its files are read.
-def _csv_too_large() -> ImportRefused:
-    return _refuse(_("The CSV file is larger than %(limit)s MB; split it into several files.") % {"limit": CSV_MAX_BYTES // _MB})
-
-
-def _csv_empty() -> ImportRefused:
-    return _refuse(_("The CSV file is empty."))
-
-
 def _zip_too_large() -> ImportRefused:
-    return _refuse(_("The ZIP file is larger than %(limit)s MB; import your rights in several parts.") % {"limit": ZIP_MAX_BYTES // _MB})
+    return refuse(_("The ZIP file is larger than %(limit)s MB; import your rights in several parts.") % {"limit": ZIP_MAX_BYTES // _MB})
 
 
 def _not_a_zip() -> ImportRefused:
-    return _refuse(_("The documents file is not a ZIP file. Put the certificates and other documents in one "
+    return refuse(_("The documents file is not a ZIP file. Put the certificates and other documents in one "
                      "ZIP (in Windows: Send to › Compressed folder) and upload it."))
 
 
@@ -241,81 +200,6 @@ def _files_removed_unless_committed() -> Iterator[None]:
         raise
     finally:
         _stored_files.reset(token)
-
-
-# --- Reading the CSV ---------------------------------------------------------------------
-
-def _decode(raw: bytes) -> str:
-    if raw.startswith(b"PK\x03\x04"):
-        raise _refuse(_("This is an Excel workbook (or a ZIP), not a CSV file. In Excel choose File › Save As › "
-                        "“CSV UTF-8 (Comma delimited)”."))
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
-        raise _refuse(_("This is not a CSV text file. Save the spreadsheet as “CSV UTF-8 (Comma delimited)”."))
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # Excel in China saves "CSV" in the system's code page (GBK, which GB18030 contains).
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise _refuse(_("The CSV file's text cannot be read. Save it as “CSV UTF-8 (Comma delimited)”.")) from None
-
-
-def _column_key(header_cell: str) -> str:
-    key = re.sub(r"[\s\-]+", "_", header_cell.strip().lstrip("\ufeff").lower())
-    return "owner" if key == "owner_name" else key
-
-
-def _delimiter(text: str) -> str:
-    """Comma, unless the header line is separated by semicolons or tabs (Excel in some locales)."""
-    header = text.splitlines()[0]
-
-    def known(delimiter: str) -> int:
-        try:
-            cells = next(csv.reader([header], delimiter=delimiter), [])
-        except csv.Error:
-            return 0
-        return sum(_column_key(cell) in _COLUMN_ORDER for cell in cells)
-
-    return max((",", ";", "\t"), key=known)
-
-
-@dataclass
-class _Sheet:
-    header: list[str]  # column keys, "" for cells without a header
-    rows: list[tuple[int, list[str]]]  # (spreadsheet line, cells), blank rows left out
-
-
-def _read_csv(csv_file: File) -> _Sheet:
-    if csv_file.size is not None and csv_file.size > CSV_MAX_BYTES:
-        raise _csv_too_large()
-    csv_file.seek(0)
-    raw = csv_file.read(CSV_MAX_BYTES + 1)
-    if len(raw) > CSV_MAX_BYTES:
-        raise _csv_too_large()
-    text = _decode(raw)
-    if not text.strip():
-        raise _csv_empty()
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        # A record is a spreadsheet row even when a quoted cell spans several lines of text.
-        numbered = [(line, [cell.strip() for cell in cells]) for line, cells in enumerate(records, start=1)]
-    except csv.Error as error:
-        raise _refuse(_("The CSV file cannot be read after line %(line)s (%(error)s). Save it again as "
-                        "“CSV UTF-8 (Comma delimited)”.") % {"line": records.line_num, "error": error}) from None
-    header = [_column_key(cell) for cell in numbered[0][1]]
-    if not any(key in _COLUMN_ORDER for key in header):
-        raise _refuse(_("This does not look like an import file: its first line must name the columns (%(columns)s). "
-                        "Start from the example CSV.") % {"columns": ", ".join(COLUMN_NAMES)})
-    rows = [(line, cells) for line, cells in numbered[1:] if any(cells)]
-    if not rows:
-        raise _refuse(_("The CSV file has its header but no rows below it."))
-    limit = settings.IPP_IPR_IMPORT_MAX_ROWS
-    if len(rows) > limit:
-        raise _refuse(_("The CSV file has %(rows)s rows; at most %(limit)s can be imported at once. Split it into "
-                        "several files.") % {"rows": len(rows), "limit": limit})
-    return _Sheet(header=header, rows=rows)
 
 
 # --- Reading the ZIP ---------------------------------------------------------------------
@@ -440,7 +324,7 @@ def _open_zip(zip_file: File) -> _Archive:
     if directory is None:
         raise not_a_zip
     files, directory_bytes = directory
-    too_many = _refuse(_("The ZIP holds more than %(limit)s files; import your rights in several parts.") % {"limit": ZIP_MAX_FILES})
+    too_many = refuse(_("The ZIP holds more than %(limit)s files; import your rights in several parts.") % {"limit": ZIP_MAX_FILES})
     # An entry of the directory takes 46 bytes plus its name: anything much bigger hides more entries.
     if files > ZIP_MAX_FILES or directory_bytes > ZIP_MAX_FILES * 1024:
         raise too_many
@@ -454,10 +338,10 @@ def _open_zip(zip_file: File) -> _Archive:
     if len(members) > ZIP_MAX_FILES:
         raise too_many
     if sum(info.file_size for info in members) > ZIP_MAX_BYTES:
-        raise _refuse(_("The files in the ZIP add up to more than %(limit)s MB; import your rights in several parts.") % {"limit": limit_mb})
+        raise refuse(_("The files in the ZIP add up to more than %(limit)s MB; import your rights in several parts.") % {"limit": limit_mb})
     for info in members:
         if info.file_size > ZIP_RATIO_FLOOR and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
-            raise _refuse(_("The ZIP was refused: “%(file)s” would expand %(ratio)s times, which no certificate does. "
+            raise refuse(_("The ZIP was refused: “%(file)s” would expand %(ratio)s times, which no certificate does. "
                             "Zip the original files again.") % {"file": _member_names(info)[0],
                                                                  "ratio": info.file_size // max(info.compress_size, 1)})
     return _Archive(archive, members)
@@ -517,10 +401,6 @@ def _parse_classes(value: str) -> list[tuple[int, str]]:
     raise ValidationError(messages + list(formset.non_form_errors()))
 
 
-def _code(value: str) -> str:
-    return re.sub(r"[\s\-]+", "_", value.strip().lower())
-
-
 @dataclass
 class _Row:
     """A row that passed every check, ready to be saved."""
@@ -555,7 +435,7 @@ class _Checker:
 
     def row(self, line: int, cells: dict[str, str]) -> _Row | None:
         before = len(self.problems)
-        kind = _code(cells.get("kind", ""))
+        kind = code_of(cells.get("kind", ""))
         if kind not in IPR.Kind.values:
             codes = {"value": cells.get("kind", ""), "codes": _codes(IPR.Kind)}
             self.problem(line, "kind", _("“%(value)s” is not a kind; write one of: %(codes)s.") % codes if cells.get("kind")
@@ -621,7 +501,7 @@ class _Checker:
             "name": cells.get("name", ""), "number": cells.get("number", ""),
             "jurisdiction": cells.get("jurisdiction", "").upper(), "owner_name": cells.get("owner", ""),
             "registered_on": date("registered_on"), "expires_on": date("expires_on"),
-            "patent_type": _code(cells.get("patent_type", "")), "work_kind": _code(cells.get("work_kind", "")),
+            "patent_type": code_of(cells.get("patent_type", "")), "work_kind": code_of(cells.get("work_kind", "")),
         }, kind=kind)
         for name, errors in form.errors.as_data().items():
             column = _FIELD_COLUMN.get(name, name) if name != NON_FIELD_ERRORS else ""
@@ -719,47 +599,25 @@ class _Checker:
                  "letter on the record later.") % {"owner": owner, "account": self.user.complainant_name}
 
 
-def _header_problems(sheet: _Sheet) -> tuple[list[ImportProblem], set[str]]:
+def _header_problems(sheet: Sheet) -> tuple[list[ImportProblem], set[str]]:
     """What is wrong with the header line, and the columns the rows need but the file lacks."""
-    problems = []
-    present = [key for key in sheet.header if key]
-    unknown = [key for key in present if key not in _COLUMN_ORDER]
-    if unknown:
-        problems.append(ImportProblem(1, "", _("Unknown columns: %(unknown)s. The columns are: %(columns)s.")
-                                      % {"unknown": ", ".join(unknown), "columns": ", ".join(COLUMN_NAMES)}))
-    twice = sorted({key for key in present if present.count(key) > 1})
-    if twice:
-        problems.append(ImportProblem(1, "", _("Columns named twice: %(columns)s.") % {"columns": ", ".join(twice)}))
     needed = {"kind", "name", "number", "jurisdiction", "owner", "certificate"}
-    if "kind" in present:
-        at = sheet.header.index("kind")
-        for _line, cells in sheet.rows:
-            kind = _code(cells[at]) if at < len(cells) else ""
+    if "kind" in sheet.header:
+        for kind in map(code_of, sheet.column_values("kind")):
             if kind in IPR.Kind.values:
                 needed |= _columns_needed(kind)
-    if "letter" in present:
-        at = sheet.header.index("letter")
-        if any(at < len(cells) and cells[at] for _line, cells in sheet.rows):
-            needed |= {"letter_valid_from", "letter_valid_until"}
-    missing = needed - set(present)
-    if missing:
-        problems.append(ImportProblem(1, "", _("Missing columns: %(columns)s. Add them (see the example CSV).")
-                                      % {"columns": ", ".join(sorted(missing, key=_COLUMN_ORDER.get))}))
-    return problems, missing
+    if sheet.has_cells("letter"):
+        needed |= {"letter_valid_from", "letter_valid_until"}
+    return sheet.header_problems(columns=COLUMN_NAMES, needed=needed)
 
 
 # --- The service -------------------------------------------------------------------------
 
-# progress(phase, rows done, rows in all): told of each row as it is checked ("checking",
-# outside any transaction) and as it is saved ("saving", inside the import's transaction).
-Progress = Callable[[str, int, int], None]
+def _refused(problems: list[ImportProblem]) -> ImportRefused:
+    return ImportRefused(problems, columns=COLUMN_NAMES)
 
 
-def _no_progress(phase: str, done: int, total: int) -> None:
-    pass
-
-
-def ipr_import(*, user: User, csv_file: File, zip_file: File, progress: Progress = _no_progress,
+def ipr_import(*, user: User, csv_file: File, zip_file: File, progress: Progress = no_progress,
                before_commit: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """Import every row of the CSV as a record, with its documents from the ZIP, or nothing at all.
 
@@ -771,11 +629,12 @@ def ipr_import(*, user: User, csv_file: File, zip_file: File, progress: Progress
     """
     block = filing_block_reason(user)
     if block:
-        raise _refuse(block)
+        raise refuse(block)
     # Both files are looked at before refusing, so one answer names what is wrong with each.
     refusals = []
     try:
-        sheet = _read_csv(csv_file)
+        sheet = read_csv(csv_file, columns=COLUMN_NAMES, max_rows=settings.IPP_IPR_IMPORT_MAX_ROWS,
+                         aliases={"owner_name": "owner"})
     except ImportRefused as refused:
         refusals += refused.problems
     try:
@@ -783,29 +642,27 @@ def ipr_import(*, user: User, csv_file: File, zip_file: File, progress: Progress
     except ImportRefused as refused:
         refusals += refused.problems
     if refusals:
-        raise ImportRefused(refusals)
+        raise _refused(refusals)
 
     problems, missing = _header_problems(sheet)
     if "kind" in missing:
-        raise ImportRefused(problems)
+        raise _refused(problems)
     # One query for every duplicate check, however many rows.
     existing = set(IPR.objects.filter(filed_by=user).values_list("kind", "jurisdiction", "number"))
     checker = _Checker(user=user, archive=archive, missing_columns=missing, existing=existing, problems=problems)
     rows = []
     progress(ImportJob.Phase.CHECKING, 0, len(sheet.rows))
-    for done, (line, cells) in enumerate(sheet.rows, start=1):
-        named = {key: value for key, value in zip(sheet.header, cells, strict=False) if key}
-        if len(cells) > len(sheet.header) and any(cells[len(sheet.header):]):
-            checker.problem(line, "", _("This row has more cells than the header has columns; a comma inside a cell "
-                                        "needs the cell in double quotes."))
-        rows.append(checker.row(line, named))
+    for done, (line, cells, overflow) in enumerate(sheet.records(), start=1):
+        if overflow:
+            checker.problems.append(overflow_problem(line))
+        rows.append(checker.row(line, cells))
         progress(ImportJob.Phase.CHECKING, done, len(sheet.rows))
     if checker.problems:
-        raise ImportRefused(checker.problems)
+        raise _refused(checker.problems)
     return _save(user=user, rows=rows, progress=progress, before_commit=before_commit)
 
 
-def _save(*, user: User, rows: list[_Row], progress: Progress = _no_progress,
+def _save(*, user: User, rows: list[_Row], progress: Progress = no_progress,
           before_commit: Callable[[ImportResult], None] | None = None) -> ImportResult:
     problems, records, submitted = [], [], 0
     progress(ImportJob.Phase.SAVING, 0, len(rows))
@@ -837,42 +694,18 @@ def _save(*, user: User, rows: list[_Row], progress: Progress = _no_progress,
                 records.append(ipr)
             progress(ImportJob.Phase.SAVING, done, len(rows))
         if problems:
-            raise ImportRefused(problems)
+            raise _refused(problems)
         result = ImportResult(records=records, submitted=submitted, drafts=len(records) - submitted)
         if before_commit is not None:
             before_commit(result)
     return result
 
 
-# --- Import jobs: the import, run by a worker ----------------------------------------------
-#
-# Checking and saving a few hundred rows with their documents takes longer than a web
-# request may (300 rows with a PDF and a PNG each: ~30 s on two cores). So the request
-# only stores the two files and queues an ``ImportJob``; a worker runs the import and
-# writes its progress, which the filer's page polls.
-
-# The task's hard time limit, in seconds (see ImportJob.TIME_LIMIT for why 50 minutes).
-IMPORT_TIME_LIMIT = ImportJob.TIME_LIMIT
-IMPORT_SOFT_TIME_LIMIT = IMPORT_TIME_LIMIT - 60
-# A job claimed this many times without ending (each time its worker died) is given up.
-IMPORT_MAX_ATTEMPTS = 3
-# Progress is written every this many rows or seconds, whichever comes first.
-PROGRESS_EVERY_ROWS = 25
-PROGRESS_EVERY_SECONDS = 1.0
-RECENT_JOBS = 10
-
-
-class _ClaimLost(Exception):
-    """The job is no longer this run's: it was claimed again (this run outlived its time limit) or deleted."""
-
+# --- Import jobs: the import, run by a worker (ipp.bulk) --------------------------------------
 
 def _quick_problems(*, csv_file: File, zip_file: File) -> list[ImportProblem]:
     """What is wrong with the two files that is seen without reading them: their sizes, and whether the ZIP is one."""
-    problems = []
-    if csv_file.size is not None and csv_file.size > CSV_MAX_BYTES:
-        problems += _csv_too_large().problems
-    elif csv_file.size == 0:
-        problems += _csv_empty().problems
+    problems = csv_size_problems(csv_file)
     if zip_file.size is not None and zip_file.size > ZIP_MAX_BYTES:
         problems += _zip_too_large().problems
     elif _declared_directory(zip_file) is None:  # reads the last 64 KB only
@@ -880,196 +713,32 @@ def _quick_problems(*, csv_file: File, zip_file: File) -> list[ImportProblem]:
     return problems
 
 
-def _shown_name(upload: File) -> str:
-    return os.path.basename((getattr(upload, "name", "") or "").replace("\\", "/"))[:255]
-
-
 def import_job_create(*, user: User, csv_file: File, zip_file: File) -> ImportJob:
     """Queue the import of ``csv_file`` and ``zip_file`` for ``user``; a worker runs it (``import_job_run``).
 
     Refuses at once (``ImportRefused``; nothing stored, no job) what needs no reading of
     the files: a filer who may not file, a file over its size limit, an empty CSV,
-    documents that are not a ZIP. Otherwise both files are kept in private storage under
-    names of our own until the job ends, and the job is queued once its row is committed.
+    documents that are not a ZIP. Otherwise both files are kept in private storage until
+    the job ends.
     """
     block = filing_block_reason(user)
     if block:
-        raise _refuse(block)
+        raise refuse(block)
     problems = _quick_problems(csv_file=csv_file, zip_file=zip_file)
     if problems:
         raise ImportRefused(problems)
-    folder = f"imports/{uuid.uuid4()}"
-    stored: list[str] = []
-    try:
-        for name, upload in (("rights.csv", csv_file), ("documents.zip", zip_file)):
-            stored.append(default_storage.save(f"{folder}/{name}", upload))
-        with transaction.atomic(durable=True):
-            job = ImportJob.objects.create(
-                owner=user, language=translation.get_language() or settings.LANGUAGE_CODE,
-                csv_name=_shown_name(csv_file), zip_name=_shown_name(zip_file), csv_path=stored[0], zip_path=stored[1])
-            enqueue("ipr.tasks.run_import_job", job.pk)
-    except BaseException:
-        _delete_stored(stored)
-        raise
-    return job
+    return jobs.import_job_create(user=user, kind=ImportJob.Kind.IPR, csv_file=csv_file, zip_file=zip_file)
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Run a queued import job: every row is imported, or none. Returns the job as it ended, or None if it was not ours to run.
+    """Run a queued import of rights (see ``ipp.bulk.import_job_run``); None if it was not ours to run."""
 
-    Idempotent: the job is claimed by a conditional UPDATE (queued → running), so a
-    message delivered twice runs it once; a job still ``running`` ``IMPORT_TIME_LIMIT``
-    after it started (its worker died) may be claimed again, up to ``IMPORT_MAX_ATTEMPTS``
-    times. It ends ``done`` (the counts commit in the same transaction as the records, so a
-    worker dying in between cannot import twice), ``failed`` (every problem, by line) or
-    ``error`` (an unexpected exception: logged, nothing imported). Its files are then deleted.
-    """
-    job = _import_job_claim(job_id)
-    if job is None:
-        return None
-    run = _JobRun(job)
-    with translation.override(job.language):
-        try:
-            with default_storage.open(job.csv_path, "rb") as csv_file, default_storage.open(job.zip_path, "rb") as zip_file:
-                ipr_import(user=job.owner, csv_file=csv_file, zip_file=zip_file, progress=run.progress,
-                           before_commit=run.commit_result)
-        except ImportRefused as refused:
-            ended = run.end(status=ImportJob.Status.FAILED, problems=[str(problem) for problem in refused.problems])
-        except _ClaimLost:
-            logger.warning("import job %s was claimed again or deleted while this run worked on it; this run kept nothing", job_id)
-            ended = False
-        except Exception:  # anything unforeseen: its transaction rolled back, the filer is told to try again
-            logger.exception("import job %s crashed; nothing was imported", job_id)
-            ended = run.end(status=ImportJob.Status.ERROR)
-        else:
-            ended = True
-        finally:
-            run.close()
-    if not ended:
-        return None
-    _import_job_delete_files(job)
-    job.refresh_from_db()
-    return job
+    def work(job: ImportJob, run: jobs.JobRun, csv_file: File, zip_file: File | None) -> None:
+        ipr_import(user=job.owner, csv_file=csv_file, zip_file=zip_file, progress=run.progress,
+                   before_commit=lambda result: run.commit_result(
+                       created_ids=[ipr.pk for ipr in result.records], submitted=result.submitted, drafts=result.drafts))
 
-
-def _import_job_claim(job_id: int) -> ImportJob | None:
-    now = timezone.now()
-    abandoned = now - dt.timedelta(seconds=IMPORT_TIME_LIMIT)
-    claimable = Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.RUNNING, started_at__lt=abandoned)
-    # Re-checking the status in the UPDATE makes two deliveries of one message race safely: one of them claims it.
-    claimed = ImportJob.objects.filter(claimable, pk=job_id, attempts__lt=IMPORT_MAX_ATTEMPTS).update(
-        status=ImportJob.Status.RUNNING, started_at=now, attempts=F("attempts") + 1,
-        phase=ImportJob.Phase.CHECKING, processed_rows=0, total_rows=0)
-    if claimed:
-        return ImportJob.objects.select_related("owner").get(pk=job_id)
-    given_up = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING, started_at__lt=abandoned,
-                                        attempts__gte=IMPORT_MAX_ATTEMPTS)
-    if given_up.update(status=ImportJob.Status.ERROR, finished_at=now):
-        logger.error("import job %s took its worker down %s times; given up", job_id, IMPORT_MAX_ATTEMPTS)
-        _import_job_delete_files(ImportJob.objects.get(pk=job_id))
-    return None
-
-
-class _JobRun:
-    """One claim of a job: writes its progress and its outcome, only while the claim is still this run's.
-
-    Where progress is written, and why. Checking runs outside any transaction, so its
-    progress is an ordinary UPDATE that commits at once. Saving runs inside the import's
-    one transaction, and on PostgreSQL what is written there is seen by nobody else until
-    it commits — progress included, so the filer's page would sit at "0 saved" until the
-    end. While that transaction is open, progress therefore goes through a second
-    connection of its own, in autocommit (opened at the first row saved, closed before the
-    outcome is written): each UPDATE commits at once and touches only the job's row,
-    which the import's transaction leaves alone until its last statement (the outcome,
-    ``commit_result``). A lock timeout bounds any wait on that row all the same, and a
-    failure there only stops the progress reports. On SQLite (development) a second
-    connection cannot write while the import holds the database's write lock, so saving
-    progress is coarse: the page says "saving" until the rows are committed.
-    """
-
-    def __init__(self, job: ImportJob):
-        self.job = job
-        # Our claim: the attempt number changes if another run claims the job.
-        self.claim = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, attempts=job.attempts)
-        # Atomic blocks open when the run started (a test's own, say): more means the import's transaction is open.
-        self._depth = len(transaction.get_connection().atomic_blocks)
-        self._aside = None  # the second connection, while it is open
-        self._aside_off = False  # not to be used (not PostgreSQL, failed, or the outcome is being written)
-        self._phase, self._done, self._at = "", -1, 0.0
-
-    def progress(self, phase: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if (phase == self._phase and 0 < done < total and done - self._done < PROGRESS_EVERY_ROWS
-                and now - self._at < PROGRESS_EVERY_SECONDS):
-            return
-        self._phase, self._done, self._at = phase, done, now
-        values = {"phase": phase, "processed_rows": done, "total_rows": total}
-        if len(transaction.get_connection().atomic_blocks) > self._depth:
-            self._write_aside(values)
-        elif not self.claim.update(**values):
-            raise _ClaimLost
-
-    def _write_aside(self, values: dict) -> None:
-        if self._aside_off or transaction.get_connection().vendor != "postgresql":
-            return
-        meta = ImportJob._meta
-        try:
-            if self._aside is None:
-                self._aside = connections.create_connection(DEFAULT_DB_ALIAS)
-                with self._aside.cursor() as cursor:
-                    cursor.execute("SET lock_timeout = '2s'")
-            quote = self._aside.ops.quote_name
-            column = {name: quote(meta.get_field(name).column) for name in (*values, "id", "status", "attempts")}
-            statement = (f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608 (names from the model; values are parameters)
-                         + ", ".join(f"{column[name]} = %s" for name in values)
-                         + f" WHERE {column['id']} = %s AND {column['status']} = %s AND {column['attempts']} = %s")
-            with self._aside.cursor() as cursor:
-                cursor.execute(statement, [*values.values(), self.job.pk, ImportJob.Status.RUNNING, self.job.attempts])
-        except DatabaseError:
-            logger.warning("import job %s: progress not written; the page shows it again at the end", self.job.pk,
-                           exc_info=True)
-            self.close()
-
-    def commit_result(self, result: ImportResult) -> None:
-        """The outcome, written inside the import's transaction: it commits with the records, or neither does."""
-        self.close()  # no progress write may wait on the row this UPDATE locks
-        count = len(result.records)
-        if not self.claim.update(status=ImportJob.Status.DONE, phase=ImportJob.Phase.SAVING, total_rows=count,
-                                 processed_rows=count, records=count, submitted=result.submitted,
-                                 drafts=result.drafts, finished_at=timezone.now()):
-            raise _ClaimLost
-
-    def end(self, *, status: str, problems: list[str] | None = None) -> bool:
-        """A refused or crashed run's outcome; False if the job is no longer this run's."""
-        return bool(self.claim.update(status=status, problems=problems or [], finished_at=timezone.now()))
-
-    def close(self) -> None:
-        self._aside_off = True
-        if self._aside is not None:
-            self._aside.close()
-            self._aside = None
-
-
-def _delete_stored(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:  # an orphaned file must not hide what happened  # noqa: BLE001
-            logger.exception("could not delete %s", name)
-    for folder in {name.rpartition("/")[0] for name in names}:
-        # Local storage keeps empty folders (object stores have none, and no path).
-        with suppress(NotImplementedError, OSError):
-            os.rmdir(default_storage.path(folder))
-
-
-def _import_job_delete_files(job: ImportJob) -> None:
-    _delete_stored([name for name in (job.csv_path, job.zip_path) if name])
-    ImportJob.objects.filter(pk=job.pk).update(csv_path="", zip_path="")
-
-
-def recent_import_jobs(*, user: User) -> list[ImportJob]:
-    """The filer's last imports, newest first."""
-    return list(ImportJob.objects.filter(owner=user).defer("problems").order_by("-created_at", "-pk")[:RECENT_JOBS])
+    return jobs.import_job_run(job_id=job_id, kind=ImportJob.Kind.IPR, work=work)
 
 
 # --- The example file --------------------------------------------------------------------
@@ -1094,24 +763,3 @@ def example_csv(*, user: User, today: dt.date) -> str:
     writer.writerows(rows)
     # The byte order mark makes Excel open the file as UTF-8, Chinese names included.
     return "\ufeff" + out.getvalue()
-
-
-# A queued job whose message has not started it by then was probably lost (broker down at upload).
-IMPORT_RESEND_AFTER = dt.timedelta(minutes=10)
-
-
-def import_jobs_resend_sweep(*, as_of: dt.datetime, dry_run: bool = False) -> int:
-    """Queue again the jobs nobody started (a lost message) or whose worker died.
-
-    Safe to repeat: a job runs only once it is claimed, so an extra message is a no-op.
-    """
-    stale = ImportJob.objects.filter(
-        Q(status=ImportJob.Status.QUEUED, created_at__lt=as_of - IMPORT_RESEND_AFTER)
-        | Q(status=ImportJob.Status.RUNNING, started_at__lt=as_of - dt.timedelta(seconds=IMPORT_TIME_LIMIT))
-    )
-    ids = list(stale.values_list("pk", flat=True)[:1000])
-    if not dry_run:
-        with transaction.atomic():
-            for job_id in ids:
-                enqueue("ipr.tasks.run_import_job", job_id)
-    return len(ids)

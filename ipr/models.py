@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -307,94 +306,3 @@ class ExpiryReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.object_id}: {self.deadline} ({self.days_before} days)"
-
-
-class ImportJob(models.Model):
-    """One bulk import of IP rights (a CSV and a ZIP of documents), run by a worker.
-
-    queued → running → done | failed (refused, with every problem) | error (crashed;
-    nothing imported). ``ipr.bulk`` owns every write: the web request stores the two files
-    and queues the job; the worker claims it, reports its progress and its outcome, and
-    deletes the files. ``csv_path``/``zip_path`` are storage names we chose (never the
-    filer's); they are emptied once the files are deleted.
-    """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting to start")
-        RUNNING = "running", _("Importing")
-        FAILED = "failed", _("Not imported: problems found")
-        DONE = "done", _("Imported")
-        ERROR = "error", _("Not imported: something went wrong")
-
-    class Phase(models.TextChoices):
-        CHECKING = "checking", _("Checking the rows")
-        SAVING = "saving", _("Saving the records")
-
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
-    # The worker's hard time limit for one run (ipr.tasks.run_import_job), in seconds. It stays
-    # below Redis's visibility timeout (1 h by default): a message whose worker died is delivered
-    # again after that timeout, and by then its job counts as abandoned and may be claimed again.
-    TIME_LIMIT = 50 * 60
-
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True)
-    # The problems are written in the language the filer uploaded in, not the worker's.
-    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
-    csv_name = models.CharField(max_length=255, blank=True, help_text=_("The CSV's name as uploaded (shown only)."))
-    zip_name = models.CharField(max_length=255, blank=True, help_text=_("The ZIP's name as uploaded (shown only)."))
-    csv_path = models.CharField(max_length=255, blank=True)
-    zip_path = models.CharField(max_length=255, blank=True)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=list, blank=True)
-    records = models.PositiveIntegerField(default=0)
-    submitted = models.PositiveIntegerField(default=0)
-    drafts = models.PositiveIntegerField(default=0)
-    # Claims so far: a job that kills its worker every time is given up after a few.
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("IPR import")
-        verbose_name_plural = _("IPR imports")
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="importjob_owner_recent")]
-
-    def __str__(self) -> str:
-        return f"import {self.pk} of {self.owner_id}: {self.status}"
-
-    # Checking took ~40% of an import's time, saving the rest (300 rows, a PDF and a PNG each).
-    CHECKING_SHARE = 40
-
-    @property
-    def percent(self) -> int:
-        """How far the whole import is, 0 to 100: one bar across both phases, which never goes back."""
-        if self.status == self.Status.DONE:
-            return 100
-        part = min(self.processed_rows, self.total_rows) / self.total_rows if self.total_rows else 0
-        if self.phase == self.Phase.SAVING:
-            return self.CHECKING_SHARE + int(part * (100 - self.CHECKING_SHARE))
-        return int(part * self.CHECKING_SHARE)
-
-    @property
-    def is_abandoned(self) -> bool:
-        """Still ``running`` past the time limit: its worker died. Nothing of it was imported, since
-        ``done`` commits with the records; a redelivered message may still claim it again."""
-        limit = dt.timedelta(seconds=self.TIME_LIMIT)
-        return self.status == self.Status.RUNNING and self.started_at is not None and self.started_at < timezone.now() - limit
-
-    @property
-    def state(self) -> str:
-        """The status as the filer is told it: an abandoned run is an error, and the page stops waiting for it."""
-        return self.Status.ERROR if self.is_abandoned else self.status
-
-    @property
-    def state_label(self) -> str:
-        return self.Status(self.state).label
-
-    @property
-    def is_active(self) -> bool:
-        return self.state in self.ACTIVE

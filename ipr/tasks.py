@@ -5,9 +5,10 @@ from celery import shared_task
 
 from accounts.models import IdentityProof, User
 from complaints.models import ComplaintItem
+from ipp.bulk import IMPORT_SOFT_TIME_LIMIT, IMPORT_TIME_LIMIT
 from ipp.mail import send_notice
 
-from .bulk import IMPORT_SOFT_TIME_LIMIT, IMPORT_TIME_LIMIT, import_job_run
+from .bulk import import_job_run
 from .models import IPR, ExpiryReminder
 
 _MAIL = {"acks_late": True, "time_limit": 60, "soft_time_limit": 50}

@@ -3,13 +3,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import filing_block_reason
 from ipp import workdays
 from ipp.access import reviewer_required, rights_holder_required
+from ipp.bulk import csv_download, import_job_page, recent_import_jobs
+from ipp.models import ImportJob
 from ipp.reviews import review_page
 
 from . import bulk, letters, selectors, services
@@ -20,7 +21,7 @@ from .forms import (
     NiceClassFormSet,
     nice_class_initial,
 )
-from .models import IPR, ImportJob
+from .models import IPR
 
 
 def _say_not_editable(request) -> None:
@@ -264,7 +265,8 @@ def ipr_import(request):
             return redirect("ipr_import_job", pk=job.pk)
     return render(request, "ipr/import.html", {
         "form": form, "problems": problems, "columns": bulk.COLUMNS,
-        "max_rows": settings.IPP_IPR_IMPORT_MAX_ROWS, "jobs": bulk.recent_import_jobs(user=request.user),
+        "max_rows": settings.IPP_IPR_IMPORT_MAX_ROWS, "jobs": recent_import_jobs(user=request.user, kind=ImportJob.Kind.IPR),
+        "job_view": "ipr_import_job",
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -272,17 +274,13 @@ def ipr_import(request):
 @require_GET
 def ipr_import_job(request, pk):
     """One import's progress and outcome; htmx polls it (the status part only) while the worker runs it."""
-    job = get_object_or_404(ImportJob, pk=pk, owner=request.user)  # someone else's import answers like a missing one
-    context = {"job": job, "form": None if job.is_active or job.state == ImportJob.Status.DONE else bulk.IPRImportForm()}
-    response = render(request, "ipr/_import_status.html" if request.htmx else "ipr/import_job.html", context)
-    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a part of one
-    return response
+    return import_job_page(request, pk=pk, kind=ImportJob.Kind.IPR, page="ipr/import_job.html",
+                           part="ipr/_import_status.html", job_view="ipr_import_job", import_view="ipr_import",
+                           form_class=bulk.IPRImportForm)
 
 
 @rights_holder_required
 def ipr_import_template(request):
     """An example import file with a row of each kind, filled in for this account."""
-    response = HttpResponse(bulk.example_csv(user=request.user, today=workdays.today_in_china()),
-                            content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="ipr-import-example.csv"'
-    return response
+    return csv_download(bulk.example_csv(user=request.user, today=workdays.today_in_china()),
+                        filename="ipr-import-example.csv")

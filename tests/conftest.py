@@ -207,3 +207,21 @@ def complaint_items(ipr, *states, platform="taobao"):
         listing = make_listing(platform)
         items.append(ComplaintItem.objects.create(complaint=complaint, listing=listing, listing_url=listing.url, state=state))
     return items
+
+
+@pytest.fixture(autouse=True)
+def _platforms(request):
+    """The platforms come from a data migration; a transactional test (browser, worker) flushes every table
+    when it ends, so the next test on the same database would find none. Put them back when missing."""
+    names = set(request.fixturenames)
+    if not names & {"db", "transactional_db", "live_server"} and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from complaints.models import Platform
+
+    if not Platform.objects.exists():
+        import_module("complaints.migrations.0002_platforms_listings_filing").add_platforms(apps, None)

@@ -7,10 +7,11 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import User
+from complaints import dmca
 from ipp.models import DocumentView
 from ipr import services as ipr_services
 
-from .conftest import checked_pdf, checked_png, make_user
+from .conftest import checked_pdf, checked_png, make_listing, make_user
 
 ROLES = ["anonymous", "holder_a", "holder_b", "agent", "seller", "reviewer", "admin"]
 OK, LOGIN, FORBIDDEN, NOT_FOUND = 200, "login", 403, 404
@@ -44,9 +45,15 @@ def world(db):
     draft_agent = ipr_services.ipr_save(user=users["agent"], kind="other", fields=dict(
         name="Geographical indication", number="GI-7", jurisdiction="CN", owner_name="Gamma Co",
         registered_on=dt.date(2020, 1, 1), expires_on=dt.date.today() + dt.timedelta(days=900)), certificate=checked_pdf())
+    # A DMCA notice sent through the public form, without an account.
+    listing = make_listing("taobao")
+    dmca_notice = dmca.dmca_notice_file(
+        platform_code="taobao", reason="pirated", urls_text=listing.url, full_name="Ada Lovelace", email="ada@example.org",
+        phone="+44 20 7946 0000", address="London", work_description="Engines of Thought", signature="Ada Lovelace",
+        good_faith=True, accuracy=True, statements_text="Both statements.")
     return users, {"identity_proof": proof, "statement": statement,
                    "doc_a": users["holder_a"].identity_proofs.get().document, "statement_doc": statement.document,
-                   "draft_b": draft_b, "pending_b": pending_b, "draft_agent": draft_agent}
+                   "draft_b": draft_b, "pending_b": pending_b, "draft_agent": draft_agent, "dmca": dmca_notice}
 
 
 def client_for(client, user):
@@ -94,6 +101,10 @@ PAGES = {
                          {"anonymous": LOGIN, "holder_b": OK, "reviewer": OK, "admin": OK, "*": NOT_FOUND}),
     "review_ipr": (lambda o: reverse("review_ipr", args=[o["pending_b"].pk]),
                    {"anonymous": LOGIN, "reviewer": OK, "admin": OK, "*": FORBIDDEN}),
+    "dmca_notice": (lambda o: reverse("dmca_notice"), {"*": OK}),
+    "dmca_sent": (lambda o: reverse("dmca_sent", args=[dmca.sent_token(o["dmca"])]), {"*": OK}),
+    "review_dmca": (lambda o: reverse("review_dmca", args=[o["dmca"].pk]),
+                    {"anonymous": LOGIN, "reviewer": OK, "admin": OK, "*": FORBIDDEN}),
 }
 
 

@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from ipp import bulk as jobs
 from ipp import workdays
-from ipp.models import Document
+from ipp.models import Document, ImportJob
 from ipr import bulk, services
-from ipr.models import IPR, Attachment, ImportJob, IPREvent
+from ipr.models import IPR, Attachment, IPREvent
 from ipr.tasks import run_import_job
 
 from .conftest import PASSWORD, checked_pdf, make_user, pdf_bytes, png_bytes
@@ -475,7 +476,7 @@ def test_a_waiting_job_page_polls_itself_and_shows_progress_then_the_result(clie
     assert "Waiting for a worker to start the import" in page
 
     # What the page shows while the worker is at it, as htmx asks for it.
-    monkeypatch.setattr(bulk, "PROGRESS_EVERY_ROWS", 1)
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY_ROWS", 1)
     seen = []
     check_row, save = bulk._Checker.row, services.ipr_save
 
@@ -553,7 +554,7 @@ def test_documents_that_are_not_a_zip_are_refused_at_once_without_a_job(client, 
 
 
 def test_files_over_their_size_limit_are_refused_before_they_are_stored(holder, monkeypatch):
-    monkeypatch.setattr(bulk, "CSV_MAX_BYTES", 100)
+    monkeypatch.setattr(jobs, "CSV_MAX_BYTES", 100)
     monkeypatch.setattr(bulk, "ZIP_MAX_BYTES", 100)
     files_before = stored_files()
 
@@ -675,7 +676,7 @@ def test_a_job_left_running_by_a_dead_worker_is_claimed_again_only_after_the_tim
 
     assert bulk.import_job_run(job_id=job.pk) is None  # its worker may still be at it
 
-    long_ago = timezone.now() - dt.timedelta(seconds=bulk.IMPORT_TIME_LIMIT + 1)
+    long_ago = timezone.now() - dt.timedelta(seconds=jobs.IMPORT_TIME_LIMIT + 1)
     ImportJob.objects.filter(pk=job.pk).update(started_at=long_ago)
     assert bulk.import_job_run(job_id=job.pk).status == "done"
     job.refresh_from_db()
@@ -684,7 +685,7 @@ def test_a_job_left_running_by_a_dead_worker_is_claimed_again_only_after_the_tim
 
 def test_a_job_whose_worker_died_stops_being_waited_for_once_the_time_limit_has_passed(client, holder):
     job = queued_job(holder, [trademark()])
-    long_ago = timezone.now() - dt.timedelta(seconds=bulk.IMPORT_TIME_LIMIT + 1)
+    long_ago = timezone.now() - dt.timedelta(seconds=jobs.IMPORT_TIME_LIMIT + 1)
     ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=long_ago, attempts=1)
     client.force_login(holder)
 
@@ -697,8 +698,8 @@ def test_a_job_whose_worker_died_stops_being_waited_for_once_the_time_limit_has_
 def test_a_job_that_took_its_worker_down_too_often_is_given_up(holder):
     files_before = stored_files()
     job = queued_job(holder, [trademark()])
-    long_ago = timezone.now() - dt.timedelta(seconds=bulk.IMPORT_TIME_LIMIT + 1)
-    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=long_ago, attempts=bulk.IMPORT_MAX_ATTEMPTS)
+    long_ago = timezone.now() - dt.timedelta(seconds=jobs.IMPORT_TIME_LIMIT + 1)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=long_ago, attempts=jobs.IMPORT_MAX_ATTEMPTS)
 
     assert bulk.import_job_run(job_id=job.pk) is None
 
@@ -707,14 +708,14 @@ def test_a_job_that_took_its_worker_down_too_often_is_given_up(holder):
 
 
 def test_progress_is_written_every_few_rows_not_for_each(holder, monkeypatch):
-    monkeypatch.setattr(bulk, "PROGRESS_EVERY_SECONDS", 3600)
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY_SECONDS", 3600)
     rows = [other(number=f"GI-{n}", certificate="gi.pdf") for n in range(99)] + [other(number="GI-last", kind="brand")]
     job = queued_job(holder, rows, documents=zip_file({"gi.pdf": pdf_bytes()}))
 
     with CaptureQueriesContext(connection) as queries:
         bulk.import_job_run(job_id=job.pk)
 
-    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "ipr_importjob"')]
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "ipp_importjob"')]
     # The claim; rows 0, 25, 50, 75 and 100 of the checking; the outcome; the files' names cleared.
     assert len(writes) == 1 + 5 + 1 + 1
     job.refresh_from_db()
@@ -732,7 +733,7 @@ def test_the_problems_are_written_in_the_language_the_filer_uploaded_in(holder):
 @pytest.mark.django_db(transaction=True)
 def test_rows_saved_are_reported_to_other_connections_while_the_imports_transaction_is_open(holder, monkeypatch):
     job = queued_job(holder, [trademark(), patent(), other()])
-    monkeypatch.setattr(bulk, "PROGRESS_EVERY_ROWS", 1)
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY_ROWS", 1)
     save = services.ipr_save
     seen = []
 
@@ -741,7 +742,7 @@ def test_rows_saved_are_reported_to_other_connections_while_the_imports_transact
         other = connections.create_connection("default")
         try:
             with other.cursor() as cursor:
-                cursor.execute("SELECT phase, processed_rows, total_rows FROM ipr_importjob WHERE id = %s", [job.pk])
+                cursor.execute("SELECT phase, processed_rows, total_rows FROM ipp_importjob WHERE id = %s", [job.pk])
                 row = cursor.fetchone()
                 cursor.execute("SELECT count(*) FROM ipr_ipr")
                 seen.append((*row, cursor.fetchone()[0]))
@@ -779,11 +780,11 @@ def test_the_sweep_sends_again_a_job_nobody_started(holder, django_capture_on_co
 
     from django.utils import timezone
 
-    from ipr.bulk import import_jobs_resend_sweep
-    from ipr.models import ImportJob
+    from ipp.bulk import import_jobs_resend_sweep
+    from ipp.models import ImportJob
 
-    fresh = ImportJob.objects.create(owner=holder, csv_path="imports/x/rights.csv", zip_path="imports/x/documents.zip")
-    lost = ImportJob.objects.create(owner=holder, csv_path="imports/y/rights.csv", zip_path="imports/y/documents.zip")
+    fresh = ImportJob.objects.create(owner=holder, kind="ipr", csv_path="imports/x/rights.csv", zip_path="imports/x/documents.zip")
+    lost = ImportJob.objects.create(owner=holder, kind="ipr", csv_path="imports/y/rights.csv", zip_path="imports/y/documents.zip")
     ImportJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(minutes=30))
     assert import_jobs_resend_sweep(as_of=timezone.now(), dry_run=True) == 1
     with django_capture_on_commit_callbacks() as callbacks:

@@ -270,7 +270,7 @@ def test_run_sweeps_as_of_a_later_day_moves_time_and_lists_each_sweep_with_its_c
         "  IPR authentications withdrawn: changed 1",
         "  complaint items held on withdrawn IPRs: changed 1",
         "  expiry reminders queued (30 and 7 days): changed 2",
-        "  IPR import jobs queued again: changed 0",
+        "  import jobs queued again (IPR and complaint uploads): changed 0",
     ]
     assert IPR.objects.get(pk=gone.pk).status == "withdrawn"
     assert IPR.objects.get(pk=last_day.pk).status == "approved"
@@ -287,7 +287,7 @@ def test_run_sweeps_twice_changes_nothing_and_sends_nothing_the_second_time(hold
         "IPR authentications withdrawn": 3,
         "complaint items held on withdrawn IPRs": 3,
         "expiry reminders queued (30 and 7 days)": 2,  # 64000004 (7 days) and 64000005 (30 days)
-        "IPR import jobs queued again": 0,
+        "import jobs queued again (IPR and complaint uploads)": 0,
     }
     told = sorted((message.to[0], message.subject) for message in mail.outbox)
     assert told == [

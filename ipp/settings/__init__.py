@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     "django_countries",
     "django_htmx",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "ipp",
     "accounts",
     "ipr",
@@ -256,11 +258,37 @@ IPP_COMPLAINT_IMPORT_MAX_ROWS = env.int("IPP_COMPLAINT_IMPORT_MAX_ROWS", default
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: its WWW-Authenticate header makes a missing or bad token a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ipp.api_schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "ipp.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    # Counted in the cache (Redis, or the database table of the embedded setup), per IP for the
+    # token and per account for filing. docs/api.md tells clients these numbers.
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env.str("IPP_API_TOKEN_RATE", default="10/min"),
+        "complaint_file": env.str("IPP_API_FILING_RATE", default="60/min"),
+    },
+    # Throttles count per client address: trust X-Forwarded-For only as far as our own proxies
+    # (DRF's default trusts all of it, so a client could pick a new address per request).
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "IPP Portal API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IPP Portal API",
+    "VERSION": "1",
+    "DESCRIPTION": "File and follow IP complaints against marketplace listings. The guide: docs/api.md.",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Evidence files make the filing request multipart: separate request and response components.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (the CSP allows no CDN and no inline script).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
