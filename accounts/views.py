@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from complaints import selectors as complaint_selectors
 from complaints.dmca import dmca_queue
 from ipp import workdays
 from ipp.access import reviewer_required, rights_holder_required
@@ -31,6 +32,7 @@ def dashboard(request):
             pending_statement=SoleAccountStatement.objects.filter(user=user, status=ReviewStatus.PENDING).first(),
             events=AccountEvent.objects.filter(user=user)[:8],
             ipr_summary=ipr_selectors.status_counts(user),
+            complaint_summary=complaint_selectors.status_counts(user),
         )
     if user.is_reviewer:
         today = workdays.today_in_china()

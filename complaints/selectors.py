@@ -75,3 +75,10 @@ def complaint_with_history(user: User, pk: int) -> Complaint | None:
         return None
     prefetch_related_objects(list(complaint.items.all()), "events")
     return complaint
+
+
+def status_counts(user: User) -> list[tuple[str, str, int]]:
+    """(status, label, how many) of the filer's complaints, drafts included, in the order of the statuses."""
+    counts = dict(Complaint.objects.filter(complainant=user).values_list("status").annotate(n=Count("pk"))
+                  .values_list("status", "n"))
+    return [(status, label, counts[status]) for status, label in Complaint.Status.choices if counts.get(status)]

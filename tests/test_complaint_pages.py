@@ -261,3 +261,16 @@ def test_evidence_that_is_not_a_real_file_is_refused_with_its_name(client, holde
     response = client.post(step(draft.pk, "evidence"), {"description": "x", "files": [fake], "action": "continue"})
     assert response.status_code == 200 and "photo.png:" in response.content.decode()
     assert not draft.evidence.exists()
+
+
+def test_the_dashboard_counts_the_filers_complaints_by_status(client, holder, right):
+    complaint = file_one(holder, right, make_listing())
+    file_one(holder, right, make_listing())
+    services.complaint_withdraw(user=holder, complaint=complaint)
+    client.force_login(holder)
+    start_draft(client)
+    page = client.get(reverse("dashboard")).content.decode()
+    counts = page[page.index('id="complaint-counts"'):]
+    counts = counts[:counts.index("</dl>")]
+    assert ">Draft</span></dt><dd>1<" in counts and ">Open</span></dt><dd>1<" in counts
+    assert ">Withdrawn</span></dt><dd>1<" in counts
