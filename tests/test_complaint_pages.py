@@ -271,6 +271,6 @@ def test_the_dashboard_counts_the_filers_complaints_by_status(client, holder, ri
     start_draft(client)
     page = client.get(reverse("dashboard")).content.decode()
     counts = page[page.index('id="complaint-counts"'):]
-    counts = counts[:counts.index("</dl>")]
+    counts = "".join(counts[:counts.index("</dl>")].split())
     assert ">Draft</span></dt><dd>1<" in counts and ">Open</span></dt><dd>1<" in counts
     assert ">Withdrawn</span></dt><dd>1<" in counts
