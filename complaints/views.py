@@ -110,6 +110,12 @@ def complaint_new(request):
     form = PlatformForm(request.POST or None, initial={"platform": request.GET.get("platform")})
     if request.method == "POST" and form.is_valid():
         complaint = services.complaint_draft_start(user=request.user, platform_code=form.cleaned_data["platform"].code)
+        # Started from a right's page: that right is taken when it may be used on the chosen platform.
+        ipr_id = request.GET.get("ipr", "")
+        ipr = IPR.objects.select_related("filed_by").filter(pk=ipr_id, filed_by=request.user).first() if ipr_id.isdigit() else None
+        if ipr and services.ipr_problem(ipr, platform=complaint.platform, on=workdays.today_in_china()) is None:
+            services.complaint_draft_update(complaint=complaint, ipr=ipr)
+            return redirect("complaint_step", complaint.pk, "reason")
         return redirect("complaint_step", complaint.pk, "right")
     return _render_step(request, None, "platform", {"form": form})
 

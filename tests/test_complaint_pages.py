@@ -274,3 +274,15 @@ def test_the_dashboard_counts_the_filers_complaints_by_status(client, holder, ri
     counts = "".join(counts[:counts.index("</dl>")].split())
     assert ">Draft</span></dt><dd>1<" in counts and ">Open</span></dt><dd>1<" in counts
     assert ">Withdrawn</span></dt><dd>1<" in counts
+
+
+def test_filing_from_a_rights_page_takes_that_right_when_the_platform_accepts_it(client, holder, reviewer, right):
+    us_right = approve_ipr(make_ipr(holder, name="ACME USA", number="5987654", jurisdiction="US"), reviewer=reviewer)
+    client.force_login(holder)
+    assert f"{reverse('complaint_new')}?ipr={right.pk}" in client.get(reverse("ipr_detail", args=[right.pk])).content.decode()
+    response = client.post(f"{reverse('complaint_new')}?ipr={right.pk}", {"platform": "taobao"})
+    draft = Complaint.objects.latest("pk")
+    assert (response.url, draft.ipr_id) == (step(draft.pk, "reason"), right.pk)
+    response = client.post(f"{reverse('complaint_new')}?ipr={us_right.pk}", {"platform": "taobao"})
+    draft = Complaint.objects.latest("pk")
+    assert (response.url, draft.ipr_id) == (step(draft.pk, "right"), None)  # not valid in China: chosen by hand
