@@ -217,6 +217,11 @@ def _platforms(request):
     if not names & {"db", "transactional_db", "live_server"} and not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
+    put_platforms_back()
+
+
+def put_platforms_back():
+    """The platforms of the data migration, when a transactional test has flushed them."""
     from importlib import import_module
 
     from django.apps import apps

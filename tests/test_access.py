@@ -17,10 +17,10 @@ ROLES = ["anonymous", "holder_a", "holder_b", "agent", "seller", "reviewer", "ad
 OK, LOGIN, FORBIDDEN, NOT_FOUND = 200, "login", 403, 404
 
 
-@pytest.fixture
-def world(db):
+def users_of_every_role() -> dict[str, User | None]:
+    """One user of each of ROLES (None signed out); both holders and the agent have verified identities."""
     reviewer = make_user("rev@example.com", role=User.Role.REVIEWER)
-    users = {
+    return {
         "anonymous": None,
         "holder_a": make_user("a@example.com", name="Alpha Co", category=User.RegistrantCategory.ENTITY, verified_by=reviewer),
         "holder_b": make_user("b@example.com", name="Beta Co", category=User.RegistrantCategory.ENTITY, verified_by=reviewer),
@@ -29,6 +29,11 @@ def world(db):
         "reviewer": reviewer,
         "admin": make_user("admin@example.com", role=User.Role.ADMIN),
     }
+
+
+@pytest.fixture
+def world(db):
+    users = users_of_every_role()
     # Holder A has a pending sole-account statement and a pending identity renewal to review.
     pending_holder = make_user("c@example.com", name="Alpha Co")
     statement = services.sole_account_submit(user=users["holder_a"], statement=checked_pdf("statement.pdf"))
