@@ -170,7 +170,7 @@ class _Checker:
                          else _("This cell is empty; write one of: %(codes)s.") % codes, value)
         elif not platform.is_active:
             self.problem(line, "platform", _("%(platform)s does not accept complaints at the moment.") % {
-                "platform": platform.name}, value)
+                "platform": platform.label}, value)
             return None
         return platform
 

@@ -90,11 +90,11 @@ def read_line(number: int, line: str, *, platform: Platform, platforms: list[Pla
     owner = _owner_of(host, platforms)
     if owner is None:
         return problem("wrong_platform", _("This address is on %(host)s, not on %(platform)s (%(domains)s).") % {
-            "host": host, "platform": platform.name, "domains": ", ".join(platform.host_list)})
+            "host": host, "platform": platform.label, "domains": ", ".join(platform.host_list)})
     if owner.code != platform.code:
         return problem("wrong_platform", _(
             "This is a %(other)s address; this complaint is for %(platform)s. File it in a %(other)s complaint.")
-            % {"other": owner.name, "platform": platform.name})
+            % {"other": owner.label, "platform": platform.label})
     subject = f"{host}{parts.path}?{parts.query}"
     for pattern in platform.pattern_list:
         match = re.search(pattern, subject, re.IGNORECASE)
@@ -103,7 +103,7 @@ def read_line(number: int, line: str, *, platform: Platform, platforms: list[Pla
             return ProductUrl(line=number, url=candidate, listing_id=match.group("id"))
     return problem("not_product_page", _(
         "This %(platform)s address is not a product page (search results, shop and category pages are not "
-        "accepted); open the product and copy its address.") % {"platform": platform.name})
+        "accepted); open the product and copy its address.") % {"platform": platform.label})
 
 
 def read_lines(text: str, *, platform: Platform, platforms: list[Platform]) -> tuple[list[ProductUrl], list[UrlProblem]]:

@@ -9,8 +9,13 @@ catalogue the marketplace adapter (``complaints.marketplaces``) reads and writes
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+# The platforms' names as first configured, for the translation catalogue: a name an admin
+# keeps is shown translated, a name an admin changes is shown as typed.
+PLATFORM_NAMES = [gettext_noop("Taobao"), gettext_noop("Tmall"), gettext_noop("Tmall HK"), gettext_noop("1688"),
+                  gettext_noop("Alibaba.com"), gettext_noop("AliExpress"), gettext_noop("Lazada")]
 
 
 class Platform(models.Model):
@@ -48,7 +53,12 @@ class Platform(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language."""
+        return gettext(self.name)
 
     @property
     def host_list(self) -> list[str]:

@@ -73,7 +73,7 @@ def ipr_problem(ipr: IPR, *, platform: Platform, on: dt.date) -> str | None:
         return _("Its authorisation letter does not authorise complaints today.")
     if platform.requires_china_rights and ipr.jurisdiction != "CN":
         return _("%(platform)s accepts only rights valid in China; this one is registered in %(where)s.") % {
-            "platform": platform.name, "where": ipr.get_jurisdiction_display()}
+            "platform": platform.label, "where": ipr.get_jurisdiction_display()}
     return None
 
 
@@ -111,11 +111,11 @@ def listings_check(*, platform: Platform, text: str, complainant: User | None) -
         if listing is None:
             check.problems.append(UrlProblem(row.line, row.url, "listing_not_found", _(
                 "There is no listing %(id)s on %(platform)s; check the address.")
-                % {"id": row.listing_id, "platform": platform.name}))
+                % {"id": row.listing_id, "platform": platform.label}))
         elif listing.status != Listing.Status.ACTIVE:
             check.problems.append(UrlProblem(row.line, row.url, "listing_not_found", _(
                 "This listing has already been removed from %(platform)s; there is nothing left to take down.")
-                % {"platform": platform.name}))
+                % {"platform": platform.label}))
         elif row.listing_id in first_line:
             check.problems.append(UrlProblem(row.line, row.url, "duplicate", _(
                 "The same listing as line %(line)s.") % {"line": first_line[row.listing_id]}))

@@ -370,7 +370,7 @@ def complaint_export(request):
             complaint = item.complaint
             yield writer.writerow([_cell(v) for v in (
                 complaint.reference, complaint.submitted_at.isoformat(timespec="seconds") if complaint.submitted_at else "",
-                complaint.platform.name, complaint.ipr.name if complaint.ipr else "", complaint.ipr.number if complaint.ipr else "",
+                complaint.platform.label, complaint.ipr.name if complaint.ipr else "", complaint.ipr.number if complaint.ipr else "",
                 complaint.reason, complaint.status, item.listing.listing_id, item.listing.url, item.listing.title,
                 item.listing.shop.name, item.state, item.updated_at.isoformat(timespec="seconds"))])
 

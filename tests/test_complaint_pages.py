@@ -286,3 +286,13 @@ def test_filing_from_a_rights_page_takes_that_right_when_the_platform_accepts_it
     response = client.post(f"{reverse('complaint_new')}?ipr={us_right.pk}", {"platform": "taobao"})
     draft = Complaint.objects.latest("pk")
     assert (response.url, draft.ipr_id) == (step(draft.pk, "right"), None)  # not valid in China: chosen by hand
+
+
+def test_platform_names_are_shown_in_the_users_language(client, holder, right):
+    from django.conf import settings
+
+    client.force_login(holder)
+    draft = start_draft(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(step(draft.pk, "listings")).content.decode()
+    assert "淘宝" in page and "Taobao" not in page.split("<main", 1)[-1]
