@@ -52,6 +52,9 @@ class ComplaintItemInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("listing")  # one query for up to 200 items
+
 
 class ComplaintEvidenceInline(admin.TabularInline):
     model = ComplaintEvidence

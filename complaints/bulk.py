@@ -40,7 +40,7 @@ from ipp.models import ImportJob
 from ipr.models import IPR
 
 from .forms import StatementsForm
-from .listing_urls import ProductUrl, UrlProblem, read_line
+from .listing_urls import EXAMPLE_URLS, ProductUrl, UrlProblem, read_line
 from .models import Complaint, Platform
 from .services import FilingRefused, complaint_file, ipr_problem, listings_check, reasons_for
 
@@ -359,21 +359,12 @@ def complaints_of_job(job: ImportJob) -> list[Complaint]:
 
 # A product page's address on each platform, with an example listing id: the template's rows
 # must be replaced by the filer's own listings (these resolve to none, so they cannot be filed by mistake).
-_EXAMPLE_URL = {
-    Platform.Code.TAOBAO: "https://item.taobao.com/item.htm?id={id}",
-    Platform.Code.TMALL: "https://detail.tmall.com/item.htm?id={id}",
-    Platform.Code.TMALL_HK: "https://detail.tmall.hk/hk/item.htm?id={id}",
-    Platform.Code.ALI1688: "https://detail.1688.com/offer/{id}.html",
-    Platform.Code.ALIBABA: "https://www.alibaba.com/product-detail/Example-Product_{id}.html",
-    Platform.Code.ALIEXPRESS: "https://www.aliexpress.com/item/{id}.html",
-    Platform.Code.LAZADA: "https://www.lazada.sg/products/example-product-i{id}.html",
-}
 _EXAMPLE_RIGHTS = 3
 
 
 def template_csv(*, user: User, today: dt.date) -> str:
     """A file to fill in: a row or two for each of the filer's first rights usable today, with example addresses."""
-    platforms = [p for p in Platform.objects.filter(is_active=True) if p.code in _EXAMPLE_URL]
+    platforms = [p for p in Platform.objects.filter(is_active=True) if p.code in EXAMPLE_URLS]
     rights = list(IPR.objects.filter(filed_by=user).select_related("filed_by").order_by("kind", "name", "pk"))
     numbers = [ipr.number for ipr in rights]
     examples = []
@@ -391,7 +382,7 @@ def template_csv(*, user: User, today: dt.date) -> str:
     for index, (platform, right, reason) in enumerate(examples):
         # Two listings of the first right's complaint show that rows of one complaint share its cells.
         for _twice in range(2 if index == 0 else 1):
-            rows.append([platform.code, right, reason.value, _EXAMPLE_URL[platform.code].format(id=listing_id),
+            rows.append([platform.code, right, reason.value, EXAMPLE_URLS[platform.code].format(id=listing_id),
                          description if listing_id == 1_000_000_001 else ""])
             listing_id += 1
     out = io.StringIO()

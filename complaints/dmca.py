@@ -8,8 +8,8 @@ complaint (``source="dmca"``, no complainant, no registered right) whose items w
 ``submitted``, until a reviewer checks who sent it: verified, they go on to the normal
 review; rejected, every item is rejected at intake and the notifier is told why.
 
-One module for the feature (form, services, pages), so the lead's ``views.py`` and
-``services.py`` stay untouched while the complaints issue is built in parallel.
+One module for the feature (form, services, pages): it is used by people with no account,
+apart from the filing steps of ``views.py``.
 """
 
 import unicodedata
@@ -40,7 +40,13 @@ from ipp.tasks import enqueue
 from . import workflow
 from .listing_urls import UrlProblem
 from .models import Complaint, ComplaintItem, DmcaNotice, Platform
-from .services import FilingRefused, _add_items, complaint_status_refresh, listings_check
+from .services import (
+    FilingRefused,
+    complaint_items_add,
+    complaint_status_refresh,
+    listings_check,
+    reasons_for,
+)
 
 State = ComplaintItem.State
 
@@ -77,10 +83,6 @@ SENT_LINK_MAX_AGE = 90 * 24 * 3600
 _SENT_SALT = "complaints.dmca.sent"
 
 
-def copyright_reasons() -> list[Complaint.Reason]:
-    return Complaint.REASONS_BY_KIND["copyright"]
-
-
 def _same_name(a: str, b: str) -> bool:
     """Whether two typed names are the same, ignoring case, spacing and Unicode width forms."""
     def key(name: str) -> str:
@@ -113,7 +115,7 @@ def dmca_notice_file(*, platform_code: str, reason: str, urls_text: str, full_na
     for name, made in (("good_faith", good_faith), ("accuracy", accuracy)):
         if not made:
             errors[name] = [ELEMENT_MISSING[name]]
-    if reason not in copyright_reasons():
+    if reason not in reasons_for("copyright"):
         errors["reason"] = [_("Choose what is infringed: a DMCA notice is about copyright.")]
     platform = Platform.objects.filter(code=platform_code, is_active=True).first()
     check = None
@@ -144,7 +146,7 @@ def dmca_notice_file(*, platform_code: str, reason: str, urls_text: str, full_na
             good_faith_statement=True, accuracy_statement=True, status=Complaint.Status.OPEN,
             source=Complaint.Source.DMCA, submitted_at=now)
         notice.save()
-        _add_items(notice.complaint, check, actor=None)
+        complaint_items_add(notice.complaint, check, actor=None)
         enqueue("complaints.tasks.send_dmca_mail", notice.pk, "received")
     return notice
 
@@ -241,7 +243,7 @@ class DmcaNoticeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["platform"].queryset = Platform.objects.filter(is_active=True)
-        self.fields["reason"].choices = [("", "—")] + [(reason.value, reason.label) for reason in copyright_reasons()]
+        self.fields["reason"].choices = [("", "—")] + [(reason.value, reason.label) for reason in reasons_for("copyright")]
 
     def add_refusal(self, errors: dict[str, list]) -> list[UrlProblem]:
         """Put the service's refusal on the form; the listings' problems, one per line, are returned for their table."""

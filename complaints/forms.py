@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipr.forms import MultipleDocumentField
 
+from .listing_urls import EXAMPLE_URLS
 from .models import Complaint, Platform
 
 
@@ -34,18 +35,6 @@ class ReasonForm(forms.Form):
         self.fields["reason"].choices = [(reason.value, reason.label) for reason in reasons]
 
 
-# What a product page's address looks like on each platform, shown in the empty box.
-EXAMPLE_URLS = {
-    "taobao": "https://item.taobao.com/item.htm?id=…",
-    "tmall": "https://detail.tmall.com/item.htm?id=…",
-    "tmallhk": "https://detail.tmall.hk/hk/item.htm?id=…",
-    "1688": "https://detail.1688.com/offer/….html",
-    "alibaba": "https://www.alibaba.com/product-detail/…_….html",
-    "aliexpress": "https://www.aliexpress.com/item/….html",
-    "lazada": "https://www.lazada.sg/products/…-i….html",
-}
-
-
 class ListingsForm(forms.Form):
     urls_text = forms.CharField(
         label=_("Product addresses, one per line"), required=False, strip=False,
@@ -53,7 +42,7 @@ class ListingsForm(forms.Form):
 
     def __init__(self, *args, platform_code: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["urls_text"].widget.attrs["placeholder"] = EXAMPLE_URLS.get(platform_code, "")
+        self.fields["urls_text"].widget.attrs["placeholder"] = EXAMPLE_URLS.get(platform_code, "").format(id="…")
 
     def clean_urls_text(self) -> str:
         # Browsers send CRLF; lines added from the search use LF: one kind of line end in the draft.

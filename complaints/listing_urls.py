@@ -13,13 +13,27 @@ from django.utils.translation import gettext as _
 
 from .models import Platform
 
+# What a product page's address looks like on each platform (the page's hint, the upload's template).
+EXAMPLE_URLS = {
+    "taobao": "https://item.taobao.com/item.htm?id={id}",
+    "tmall": "https://detail.tmall.com/item.htm?id={id}",
+    "tmallhk": "https://detail.tmall.hk/hk/item.htm?id={id}",
+    "1688": "https://detail.1688.com/offer/{id}.html",
+    "alibaba": "https://www.alibaba.com/product-detail/Example-Product_{id}.html",
+    "aliexpress": "https://www.aliexpress.com/item/{id}.html",
+    "lazada": "https://www.lazada.sg/products/example-product-i{id}.html",
+}
+
 # Operators that share a brand with a platform but run their own complaint channel.
 SEPARATE_OPERATORS = {
     "aliexpress.ru": ("AliExpress Russia", "https://aliexpress.ru"),
 }
 
-# Where an address starts: a scheme, or "www." that no scheme precedes ("https://www." is one start).
-_URL_START = re.compile(r"(?:https?://|(?<![/\w.-])www\.)", re.IGNORECASE)
+# Where an address starts: a scheme, or "www." that no scheme precedes ("https://www." is one start);
+# not inside a query string ("?ref=https://…" is one address), but after a letter or digit it is glued on.
+_URL_START = re.compile(r"(?:(?<![=%&?/:])https?://|(?<![/\w.=%&?:-])www\.)", re.IGNORECASE)
+# Invisible characters that copying from chat apps and spreadsheets leaves around an address.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 _SEPARATORS = re.compile(r"[\s,;，；、]+")
 _HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
@@ -53,7 +67,7 @@ def _separate_operator(host: str):
 
 def read_line(number: int, line: str, *, platform: Platform, platforms: list[Platform]) -> ProductUrl | UrlProblem:
     """What one non-blank line holds: a product page of ``platform``, or the first reason it is not one."""
-    text = line.strip()
+    text = line.strip().strip(_INVISIBLE).strip()
 
     def problem(code: str, message: str) -> UrlProblem:
         return UrlProblem(line=number, url=text, code=code, message=message)
@@ -97,7 +111,10 @@ def read_line(number: int, line: str, *, platform: Platform, platforms: list[Pla
             % {"other": owner.label, "platform": platform.label})
     subject = f"{host}{parts.path}?{parts.query}"
     for pattern in platform.pattern_list:
-        match = re.search(pattern, subject, re.IGNORECASE)
+        try:
+            match = re.search(pattern, subject, re.IGNORECASE)
+        except re.error:
+            continue  # an admin's broken pattern (Platform.clean refuses new ones) must not break filing
         if match and match.groupdict().get("id"):
             # With its scheme: the address is kept on the complaint item and shown as a link.
             return ProductUrl(line=number, url=candidate, listing_id=match.group("id"))
@@ -106,13 +123,19 @@ def read_line(number: int, line: str, *, platform: Platform, platforms: list[Pla
         "accepted); open the product and copy its address.") % {"platform": platform.label})
 
 
-def read_lines(text: str, *, platform: Platform, platforms: list[Platform]) -> tuple[list[ProductUrl], list[UrlProblem]]:
-    """Every non-blank line read with ``read_line``, numbered as the user sees them (from 1)."""
+def read_lines(text: str, *, platform: Platform, platforms: list[Platform],
+               limit: int | None = None) -> tuple[list[ProductUrl], list[UrlProblem], list[int]]:
+    """The first ``limit`` non-blank lines read with ``read_line``, numbered as the user sees them (from 1),
+    and the numbers of the non-blank lines past the limit (counted, not read: a huge paste costs little)."""
     found: list[ProductUrl] = []
     problems: list[UrlProblem] = []
+    over: list[int] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if limit is not None and len(found) + len(problems) >= limit:
+            over.append(number)
+            continue
         result = read_line(number, line, platform=platform, platforms=platforms)
         (found if isinstance(result, ProductUrl) else problems).append(result)
-    return found, problems
+    return found, problems, over

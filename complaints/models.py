@@ -6,7 +6,10 @@ listings; each listing becomes a ``ComplaintItem`` with its own state in the wor
 catalogue the marketplace adapter (``complaints.marketplaces``) reads and writes.
 """
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
@@ -54,6 +57,20 @@ class Platform(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self):
+        # A broken pattern would make every address of the platform unreadable.
+        problems = []
+        for number, pattern in enumerate(self.pattern_list, start=1):
+            try:
+                compiled = re.compile(pattern)
+            except re.error as error:
+                problems.append(_("Line %(n)s is not a valid regular expression: %(error)s.") % {"n": number, "error": error})
+                continue
+            if "id" not in compiled.groupindex:
+                problems.append(_("Line %(n)s has no (?P<id>…) group to capture the listing id.") % {"n": number})
+        if problems:
+            raise ValidationError({"url_patterns": problems})
 
     @property
     def label(self) -> str:
@@ -113,6 +130,19 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform_id}:{self.listing_id} {self.title[:40]}"
+
+    @property
+    def picture_url(self) -> str | None:
+        """The first image: a marketplace's own address as it is, or one of our static catalogue pictures."""
+        from django.templatetags.static import static
+
+        first = next(iter(self.image_urls or []), None)
+        if not first or first.startswith(("https://", "http://", "/")):
+            return first or None
+        try:
+            return static(first)
+        except ValueError:  # not among the collected static files
+            return None
 
 
 class Complaint(models.Model):

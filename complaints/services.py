@@ -94,15 +94,14 @@ def open_listing_ids(user: User, listings: Iterable[Listing]) -> set[int]:
 def listings_check(*, platform: Platform, text: str, complainant: User | None) -> ListingsCheck:
     """Read the pasted addresses and find their listings; every bad line is reported, in line order."""
     platforms = list(Platform.objects.all())
-    found, problems = read_lines(text, platform=platform, platforms=platforms)
-    check = ListingsCheck(problems=problems)
     limit = platform.max_listings_per_complaint
-    lines = len(found) + len(problems)
-    if lines > limit:
-        first_over = sorted([row.line for row in found] + [row.line for row in problems])[limit]
-        check.problems.append(UrlProblem(line=first_over, url="", code="too_many", message=_(
+    # Lines past the limit are counted, not checked: they go in another complaint anyway.
+    found, problems, over = read_lines(text, platform=platform, platforms=platforms, limit=limit)
+    check = ListingsCheck(problems=problems)
+    if over:
+        check.problems.append(UrlProblem(line=over[0], url="", code="too_many", message=_(
             "A complaint takes at most %(limit)s listings and this list has %(count)s; from this line on, file "
-            "them in another complaint.") % {"limit": limit, "count": lines}))
+            "them in another complaint.") % {"limit": limit, "count": len(found) + len(problems) + len(over)}))
     listings = marketplace().resolve(platform, [row.listing_id for row in found])
     first_line: dict[str, int] = {}
     resolved: list[tuple[ProductUrl, Listing]] = []
@@ -150,9 +149,10 @@ def _filing_errors(*, user: User, platform: Platform | None, ipr: IPR | None, re
         if problem:
             errors["ipr"] = [problem]
         if reason not in reasons_for(ipr.kind):
-            allowed = ", ".join(str(choice.label) for choice in reasons_for(ipr.kind))
-            errors["reason"] = [_("A %(kind)s supports these reasons only: %(allowed)s.") % {
-                "kind": ipr.get_kind_display().lower(), "allowed": allowed}]
+            # Codes, not labels: the API and the CSV upload take codes (the page offers only these).
+            allowed = ", ".join(choice.value for choice in reasons_for(ipr.kind))
+            errors["reason"] = [_("This reason does not apply to this kind of right (%(kind)s); use one of: "
+                                  "%(allowed)s.") % {"kind": ipr.get_kind_display().lower(), "allowed": allowed}]
     if not urls_text.strip():
         errors["urls"] = [UrlProblem(1, "", "invalid_url", _("Give at least one product address."))]
         check = None
@@ -165,7 +165,8 @@ def _filing_errors(*, user: User, platform: Platform | None, ipr: IPR | None, re
     return errors, check
 
 
-def _add_items(complaint: Complaint, check: ListingsCheck, *, actor: User | None) -> None:
+def complaint_items_add(complaint: Complaint, check: ListingsCheck, *, actor: User | None) -> None:
+    """One item per found listing, each with its "filed" event; inside the filing's transaction."""
     items = ComplaintItem.objects.bulk_create(
         ComplaintItem(complaint=complaint, listing=listing, state=State.SUBMITTED, listing_url=(
             # Tracking parameters can make a pasted address longer than the column: keep the canonical one then.
@@ -198,7 +199,7 @@ def complaint_file(*, user: User, platform_code: str, ipr_id: int | None, reason
         for upload in evidence:
             ComplaintEvidence.objects.create(complaint=complaint, document=document_store(
                 owner=user, purpose=Document.Purpose.EVIDENCE, upload=upload))
-        _add_items(complaint, check, actor=user)
+        complaint_items_add(complaint, check, actor=user)
     return complaint
 
 
@@ -209,35 +210,53 @@ def complaint_draft_start(*, user: User, platform_code: str) -> Complaint:
     return Complaint.objects.create(complainant=user, platform=platform, status=Complaint.Status.DRAFT)
 
 
+class DraftFiled(Exception):
+    """The draft was filed (or deleted) meanwhile, e.g. from another tab: it can no longer change."""
+
+
+def _locked_draft(complaint: Complaint) -> Complaint:
+    """The draft's row, locked for the rest of the transaction, as it is now; ``DraftFiled`` if it is not a draft.
+
+    Every change to a draft goes through this, so a step saved from a stale tab can never
+    turn a filed complaint back into a draft, and two steps saved at once each keep their part.
+    """
+    locked = (Complaint.objects.select_for_update(of=("self",)).select_related("platform", "ipr")
+              .filter(pk=complaint.pk, status=Complaint.Status.DRAFT).first())
+    if locked is None:
+        raise DraftFiled(_("This complaint has been filed; it can no longer change."))
+    return locked
+
+
 def complaint_draft_update(*, complaint: Complaint, **fields) -> Complaint:
-    """Save what a step of the filing form gave; a draft keeps everything, right or wrong, until it is filed."""
-    if complaint.status != Complaint.Status.DRAFT:
-        raise FilingRefused({"__all__": [_("This complaint has been filed; it can no longer change.")]})
-    if "platform_code" in fields:
-        complaint.platform = Platform.objects.get(code=fields.pop("platform_code"))
-    if "ipr" in fields and fields["ipr"] is not None and fields["ipr"].kind != (complaint.ipr.kind if complaint.ipr else None):
-        complaint.reason = ""  # reasons belong to a kind of right
-    for name, value in fields.items():
-        setattr(complaint, name, value)
-    complaint.save()
-    return complaint
+    """Save what a step of the filing form gave (only those fields); a draft keeps everything, right or wrong,
+    until it is filed."""
+    with transaction.atomic():
+        draft = _locked_draft(complaint)
+        if "platform_code" in fields:
+            fields["platform"] = Platform.objects.get(code=fields.pop("platform_code"))
+        new_ipr = fields.get("ipr")
+        if new_ipr is not None and new_ipr.kind != (draft.ipr.kind if draft.ipr else None):
+            fields["reason"] = ""  # reasons belong to a kind of right
+        for name, value in fields.items():
+            setattr(draft, name, value)
+        draft.save(update_fields=[*fields, "updated_at"])
+    return draft
 
 
 def complaint_evidence_add(*, complaint: Complaint, user: User, uploads: Iterable[CheckedUpload]) -> None:
-    if complaint.status != Complaint.Status.DRAFT:
-        raise FilingRefused({"__all__": [_("This complaint has been filed; it can no longer change.")]})
     uploads = list(uploads)
-    if complaint.evidence.count() + len(uploads) > MAX_EVIDENCE_FILES:
-        raise FilingRefused({"evidence": [_("At most %(n)s evidence files per complaint.") % {"n": MAX_EVIDENCE_FILES}]})
     with transaction.atomic():
+        draft = _locked_draft(complaint)
+        if draft.evidence.count() + len(uploads) > MAX_EVIDENCE_FILES:
+            raise FilingRefused({"evidence": [_("At most %(n)s evidence files per complaint.") % {"n": MAX_EVIDENCE_FILES}]})
         for upload in uploads:
-            ComplaintEvidence.objects.create(complaint=complaint, document=document_store(
+            ComplaintEvidence.objects.create(complaint=draft, document=document_store(
                 owner=user, purpose=Document.Purpose.EVIDENCE, upload=upload))
 
 
-def complaint_evidence_remove(*, complaint: Complaint, evidence_id: int) -> None:
-    if complaint.status == Complaint.Status.DRAFT:
-        complaint.evidence.filter(pk=evidence_id).delete()
+def complaint_evidence_remove(*, complaint: Complaint, evidence_ids: Iterable[int]) -> None:
+    with transaction.atomic():
+        _locked_draft(complaint).evidence.filter(pk__in=list(evidence_ids)).delete()
 
 
 def complaint_draft_submit(*, user: User, complaint: Complaint) -> Complaint:
@@ -256,13 +275,13 @@ def complaint_draft_submit(*, user: User, complaint: Complaint) -> Complaint:
         complaint.status = Complaint.Status.OPEN
         complaint.submitted_at = timezone.now()
         complaint.save(update_fields=["status", "submitted_at", "updated_at"])
-        _add_items(complaint, check, actor=user)
+        complaint_items_add(complaint, check, actor=user)
     return complaint
 
 
 def complaint_draft_delete(*, complaint: Complaint) -> None:
-    if complaint.status == Complaint.Status.DRAFT:
-        complaint.delete()
+    with transaction.atomic():
+        _locked_draft(complaint).delete()
 
 
 # --- After filing ------------------------------------------------------------------------------

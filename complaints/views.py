@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -92,6 +93,11 @@ def _after_save(request, complaint: Complaint, step: str):
     return redirect("complaint_step", complaint.pk, _next_step(step))
 
 
+def _leaving_unchosen(request, form) -> bool:
+    """Back or "save draft" with nothing chosen on a step: leave it as it was, without an error."""
+    return request.method == "POST" and request.POST.get("action") in ("save", "back") and not form.is_valid()
+
+
 def _blocked(request):
     reason = filing_block_reason(request.user)
     if reason:
@@ -132,6 +138,8 @@ def _step_right(request, complaint: Complaint):
     rows = services.iprs_for_filing(request.user, platform=complaint.platform, on=workdays.today_in_china())
     usable = [ipr for ipr, problem in rows if problem is None]
     form = RightForm(request.POST or None, usable=usable, initial={"ipr": complaint.ipr_id})
+    if _leaving_unchosen(request, form):
+        return _after_save(request, complaint, "right")
     if request.method == "POST" and form.is_valid():
         chosen = next(ipr for ipr in usable if ipr.pk == form.cleaned_data["ipr"])
         services.complaint_draft_update(complaint=complaint, ipr=chosen)
@@ -146,6 +154,8 @@ def _step_reason(request, complaint: Complaint):
         return redirect("complaint_step", complaint.pk, "right")
     form = ReasonForm(request.POST or None, reasons=services.reasons_for(complaint.ipr.kind),
                       initial={"reason": complaint.reason})
+    if _leaving_unchosen(request, form):
+        return _after_save(request, complaint, "reason")
     if request.method == "POST" and form.is_valid():
         services.complaint_draft_update(complaint=complaint, reason=form.cleaned_data["reason"])
         return _after_save(request, complaint, "reason")
@@ -176,13 +186,20 @@ def _step_listings(request, complaint: Complaint):
         services.complaint_draft_update(complaint=complaint, urls_text=text)
         if action in ("save", "back"):
             return _after_save(request, complaint, "listings")
+        # The box shows the list as saved (with the added listings); continuing checks every line.
+        form = ListingsForm(initial={"urls_text": text}, platform_code=complaint.platform_id)
         if action != "add":
             check = services.listings_check(platform=complaint.platform, text=text, complainant=request.user)
-            if not check.problems:
+            if not text.strip():
+                form = ListingsForm({"urls_text": text}, platform_code=complaint.platform_id)
+                form.is_valid()
+                form.add_error("urls_text", _("Paste at least one product address, or add listings from the search."))
+            elif not check.problems:
                 return _after_save(request, complaint, "listings")
-        form = ListingsForm(initial={"urls_text": text}, platform_code=complaint.platform_id)
     return _render_step(request, complaint, "listings", {
         "form": form, "check": check, "search_form": ListingSearchForm(),
+        # Open while the list is empty, and after adding from it (the filer is likely to search again).
+        "search_open": request.POST.get("action") == "add" or not form["urls_text"].value(),
         "limit": complaint.platform.max_listings_per_complaint,
     })
 
@@ -190,9 +207,9 @@ def _step_listings(request, complaint: Complaint):
 def _step_evidence(request, complaint: Complaint):
     form = EvidenceForm(request.POST or None, request.FILES or None, initial={"description": complaint.description})
     if request.method == "POST" and form.is_valid():
-        removed = [pk for pk in request.POST.getlist("remove_evidence") if pk.isdigit()]
-        for evidence_id in removed:
-            services.complaint_evidence_remove(complaint=complaint, evidence_id=int(evidence_id))
+        removed = [int(pk) for pk in request.POST.getlist("remove_evidence") if pk.isdigit()]
+        if removed:
+            services.complaint_evidence_remove(complaint=complaint, evidence_ids=removed)
         try:
             services.complaint_evidence_add(complaint=complaint, user=request.user, uploads=form.cleaned_data["files"])
         except services.FilingRefused as refused:
@@ -255,7 +272,11 @@ def complaint_step(request, pk, step):
         return redirect("complaint_detail", complaint.pk)
     if (blocked := _blocked(request)) is not None:
         return blocked
-    return STEP_VIEWS[step](request, complaint)
+    try:
+        return STEP_VIEWS[step](request, complaint)
+    except services.DraftFiled as filed:  # filed from another tab meanwhile
+        messages.info(request, str(filed))
+        return redirect("complaint_detail", complaint.pk)
 
 
 @rights_holder_required
@@ -278,7 +299,11 @@ def listing_search(request, pk):
 @rights_holder_required
 @require_POST
 def complaint_delete(request, pk):
-    services.complaint_draft_delete(complaint=_own_draft(request, pk))
+    try:
+        services.complaint_draft_delete(complaint=_own_draft(request, pk))
+    except services.DraftFiled as filed:
+        messages.info(request, str(filed))
+        return redirect("complaint_detail", pk)
     messages.success(request, _("Draft deleted."))
     return redirect("complaint_list")
 
@@ -369,10 +394,10 @@ def complaint_export(request):
         for item in selectors.items_for_export(complaints).iterator(chunk_size=2000):
             complaint = item.complaint
             yield writer.writerow([_cell(v) for v in (
-                complaint.reference, complaint.submitted_at.isoformat(timespec="seconds") if complaint.submitted_at else "",
+                complaint.reference, localtime(complaint.submitted_at).isoformat(timespec="seconds") if complaint.submitted_at else "",
                 complaint.platform.label, complaint.ipr.name if complaint.ipr else "", complaint.ipr.number if complaint.ipr else "",
                 complaint.reason, complaint.status, item.listing.listing_id, item.listing.url, item.listing.title,
-                item.listing.shop.name, item.state, item.updated_at.isoformat(timespec="seconds"))])
+                item.listing.shop.name, item.state, localtime(item.updated_at).isoformat(timespec="seconds"))])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="complaints.csv"'

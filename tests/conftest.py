@@ -230,3 +230,12 @@ def put_platforms_back():
 
     if not Platform.objects.exists():
         import_module("complaints.migrations.0002_platforms_listings_filing").add_platforms(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in another language leaves it active in the thread; the next test starts in English."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

@@ -274,7 +274,7 @@ def test_a_reason_the_rights_kind_does_not_support_is_refused_under_reason(trade
 
     assert response.status_code == 400
     assert list(response.json()) == ["reason"]
-    assert "trademark supports these reasons only" in response.json()["reason"][0]
+    assert "(trademark); use one of: counterfeit, trademark_misuse." in response.json()["reason"][0]
 
 
 def test_an_unverified_identity_is_a_problem_of_the_whole_complaint(newcomer):

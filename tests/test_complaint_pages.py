@@ -296,3 +296,56 @@ def test_platform_names_are_shown_in_the_users_language(client, holder, right):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     page = client.get(step(draft.pk, "listings")).content.decode()
     assert "淘宝" in page and "Taobao" not in page.split("<main", 1)[-1]
+
+
+def test_a_step_saved_from_a_stale_tab_cannot_undo_a_filing(client, holder, right):
+    client.force_login(holder)
+    listing = make_listing()
+    draft = start_draft(client)
+    stale = Complaint.objects.get(pk=draft.pk)  # what the first tab holds
+    for name, value in [("ipr", right.pk), ("reason", "counterfeit"), ("urls_text", listing.url)]:
+        services.complaint_draft_update(complaint=stale, **{name: right if name == "ipr" else value})
+    services.complaint_draft_update(complaint=stale, good_faith_statement=True, accuracy_statement=True)
+    services.complaint_draft_submit(user=holder, complaint=stale)  # filed in the second tab
+    with pytest.raises(services.DraftFiled):
+        services.complaint_draft_update(complaint=stale, urls_text="")
+    response = client.post(step(draft.pk, "listings"), {"urls_text": "", "action": "continue"})
+    assert response.url == reverse("complaint_detail", args=[draft.pk])
+    with pytest.raises(services.DraftFiled):
+        services.complaint_draft_delete(complaint=stale)
+    draft.refresh_from_db()
+    assert (draft.status, draft.urls_text, draft.items.count()) == ("open", listing.url, 1)
+
+
+def test_back_and_save_leave_a_choice_step_without_choosing(client, holder, right):
+    client.force_login(holder)
+    draft = start_draft(client)
+    assert client.post(step(draft.pk, "right"), {"action": "back"}).url == step(draft.pk, "platform")
+    assert client.post(step(draft.pk, "right"), {"action": "save"}).url == reverse("complaint_list")
+    assert client.post(step(draft.pk, "right"), {"action": "continue"}).status_code == 200  # a choice is needed
+
+
+def test_continuing_with_an_empty_list_asks_for_addresses(client, holder, right):
+    client.force_login(holder)
+    draft = start_draft(client)
+    response = client.post(step(draft.pk, "listings"), {"urls_text": "  \n ", "action": "continue"})
+    assert response.status_code == 200
+    assert "Paste at least one product address" in response.content.decode()
+
+
+def test_listing_pictures_from_a_marketplace_or_unknown_files_never_break_a_page(client, holder, right, settings):
+    remote = make_listing(title="Remote picture")
+    missing = make_listing(title="Missing picture")
+    type(remote).objects.filter(pk=remote.pk).update(image_urls=["https://img.example.com/a.jpg"])
+    type(missing).objects.filter(pk=missing.pk).update(image_urls=["catalogue/no-such-file.svg"])
+    complaint = file_one(holder, right, remote, missing)
+    client.force_login(holder)
+    response = client.get(reverse("complaint_detail", args=[complaint.pk]))
+    assert response.status_code == 200 and 'src="https://img.example.com/a.jpg"' in response.content.decode()
+    # In production the static files have a manifest, and a name missing from it raises: no picture then.
+    from django.test import override_settings
+
+    manifest = {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": manifest}):
+        missing.refresh_from_db()
+        assert missing.picture_url is None

@@ -295,3 +295,43 @@ def test_the_limit_is_the_platforms_setting_when_an_admin_changes_it():
     assert problems(result) == [(4, "too_many")]
     assert "at most 3 listings" in result.problems[0].message
     assert problems(check("\n".join(urls[:3]))) == []
+
+
+@pytest.mark.parametrize("line", [
+    f"https://item.taobao.com/item.htm?id={TAOBAO}&utm_source=www.google.com",
+    f"https://item.taobao.com/item.htm?id={TAOBAO}&ref=https://www.google.com/search?q=shoes",
+    f"https://item.taobao.com/item.htm?id={TAOBAO}&from=https%3A%2F%2Fwww.baidu.com",
+    f"\u200b\ufeffhttps://item.taobao.com/item.htm?id={TAOBAO}\u00a0",  # as copied from a chat app or a spreadsheet
+])
+def test_other_sites_named_in_a_tracking_query_or_invisible_characters_do_not_spoil_an_address(platforms, line):
+    assert read(platforms, "taobao", line).listing_id == TAOBAO
+
+
+def test_a_second_address_glued_to_the_first_is_still_two(platforms):
+    glued = f"https://item.taobao.com/item.htm?id={TAOBAO}https://item.taobao.com/item.htm?id={TAOBAO_2}"
+    assert read(platforms, "taobao", glued).code == "multiple_per_line"
+
+
+def test_a_huge_paste_is_counted_past_the_limit_not_checked(django_assert_max_num_queries):
+    urls = catalogue(3)
+    text = "\n".join(urls + ["not a url"] * 50_000)
+    with django_assert_max_num_queries(3):
+        result = check(text)
+    # 200 lines are read (197 bad ones reported), the other 49,803 only counted in the too_many problem.
+    assert problems(result)[-1] == (201, "too_many") and len(result.problems) == 198
+    assert "this list has 50003" in result.problems[-1].message
+
+
+def test_an_admin_cannot_save_a_pattern_that_would_break_reading(platforms):
+    from django.core.exceptions import ValidationError
+
+    taobao = platforms["taobao"]
+    taobao.url_patterns += "\n^broken(\n^item\\.taobao\\.com/x\\.htm"
+    with pytest.raises(ValidationError) as refused:
+        taobao.full_clean()
+    messages = refused.value.message_dict["url_patterns"]
+    assert any("not a valid regular expression" in m for m in messages)
+    assert any("no (?P<id>…) group" in m for m in messages)
+    # A broken pattern already saved (e.g. by SQL) is skipped, not a crash.
+    Platform.objects.filter(code="taobao").update(url_patterns="^broken(\n" + platforms["taobao"].url_patterns)
+    assert check(LISTING_URLS["taobao"].format(id=TAOBAO)).problems[0].code == "listing_not_found"

@@ -296,8 +296,8 @@ def test_a_holder_files_from_search_results_and_finds_both_complaints_in_manage_
     expect(messages(page)).to_contain_text("1 listing added to the list.")
     expect(page.locator("#id_urls_text")).to_have_value(jacket.url)
 
-    # By shop name: two listings of the same shop; the backpack is ticked too.
-    panel.locator("summary").click()
+    # By shop name: the search stays open after adding (the filer searches again); two listings of one shop.
+    expect(panel).to_have_attribute("open", "")
     search(page, seller="peak bargains")
     expect(result_titles(page)).to_have_count(2)
     expect(page.locator("#search-table tbody")).to_contain_text(backpack.title)
