@@ -5,8 +5,10 @@ from .models import (
     ComplaintEvidence,
     ComplaintItem,
     ComplaintItemEvent,
+    CounterNotice,
     DmcaNotice,
     Listing,
+    PenaltyEntry,
     Platform,
     Shop,
 )
@@ -88,3 +90,18 @@ class ComplaintItemEventAdmin(admin.ModelAdmin):
     list_filter = ["to_state"]
     list_select_related = ["item", "actor"]
     raw_id_fields = ["item", "actor"]
+
+
+@admin.register(CounterNotice)
+class CounterNoticeAdmin(admin.ModelAdmin):
+    list_display = ["item", "seller", "ground", "created_at"]
+    list_filter = ["ground"]
+    raw_id_fields = ["item", "seller"]
+
+
+@admin.register(PenaltyEntry)
+class PenaltyEntryAdmin(admin.ModelAdmin):
+    list_display = ["shop", "points", "counted_as", "created_at"]
+    list_select_related = ["shop"]
+    search_fields = ["shop__name"]
+    raw_id_fields = ["shop", "item"]

@@ -168,8 +168,10 @@ def _decide(notice_id: int, *, reviewer: User, status: str, reason: str = "", no
 
 @transaction.atomic
 def dmca_notice_verify(*, notice_id: int, reviewer: User, note: str = "") -> DmcaNotice:
-    """The notifier's identity is checked: its items stay ``submitted`` and go on to the normal review."""
-    return _decide(notice_id, reviewer=reviewer, status=DmcaNotice.Status.VERIFIED, note=note)
+    """The notifier's identity is checked: its items go on to the normal review."""
+    notice = _decide(notice_id, reviewer=reviewer, status=DmcaNotice.Status.VERIFIED, note=note)
+    enqueue("complaints.tasks.start_review", notice.complaint_id)
+    return notice
 
 
 @transaction.atomic

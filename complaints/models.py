@@ -49,6 +49,13 @@ class Platform(models.Model):
         help_text=_("China is first-to-file: Taobao, Tmall, Tmall HK and 1688 accept only rights registered in China."))
     seller_response_days = models.PositiveSmallIntegerField(_("seller response window (days)"), default=3)
     max_listings_per_complaint = models.PositiveSmallIntegerField(_("listings per complaint, at most"), default=200)
+    complainant_answer_working_days = models.PositiveSmallIntegerField(
+        _("complainant's window to answer a counter-notice (working days)"), default=3)
+    penalty_points_per_takedown = models.PositiveSmallIntegerField(_("penalty points per takedown"), default=2)
+    copyright_points_per_complaint = models.BooleanField(
+        _("copyright: points per complaint of one owner"), default=False,
+        help_text=_("Alibaba.com and AliExpress count copyright points once per successful complaint from the "
+                    "same rights owner, whatever the work or the number of listings."))
 
     class Meta:
         verbose_name = _("platform")
@@ -307,14 +314,80 @@ class ComplaintItem(models.Model):
     # Where a held item resumes once its right is authenticated again.
     held_from = models.CharField(max_length=20, choices=State.choices, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Deadlines are columns, swept by beat (never long Celery countdowns): each is set by the move into
+    # the state it belongs to (``workflow.DEADLINES``) and read only while the item is in that state.
+    review_due_on = models.DateField(null=True, blank=True)  # reviewers decide by (working days)
+    respond_by = models.DateTimeField(null=True, blank=True)  # the seller's counter-notice window
+    answer_by = models.DateTimeField(null=True, blank=True)  # the complainant's answer to a counter-notice
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["state"])]
+        indexes = [
+            models.Index(fields=["state"]),
+            models.Index(fields=["respond_by"], condition=Q(state="seller_notified"), name="item_seller_window"),
+            models.Index(fields=["answer_by"], condition=Q(state="counter_noticed"), name="item_answer_window"),
+        ]
         constraints = [models.UniqueConstraint(fields=["complaint", "listing"], name="one_item_per_listing")]
 
     def __str__(self) -> str:
         return f"Item {self.pk} ({self.state})"
+
+
+class CounterNotice(models.Model):
+    """The seller's answer to a notice: why the listing does not infringe, under penalty of perjury."""
+
+    class Ground(models.TextChoices):
+        AUTHORISED = "authorised", _("I am authorised by the rights owner to sell this product")
+        GENUINE = "genuine", _("The goods are genuine (invoices from the brand or its distributors)")
+        OWN_RIGHT = "own_right", _("I hold a registered right of my own for this product")
+        NOT_INFRINGING = "not_infringing", _("The listing does not use the complainant's right")
+        OTHER = "other", _("Other (explained in the statement)")
+
+    item = models.OneToOneField(ComplaintItem, on_delete=models.CASCADE, related_name="counter_notice")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counter_notices")
+    ground = models.CharField(_("ground"), max_length=20, choices=Ground.choices)
+    statement = models.TextField(_("statement"), max_length=5000)
+    perjury_statement = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("counter-notice")
+        verbose_name_plural = _("counter-notices")
+        constraints = [models.CheckConstraint(name="counter_notice_sworn", condition=Q(perjury_statement=True))]
+
+    def __str__(self) -> str:
+        return f"Counter-notice on item {self.item_id}"
+
+
+class CounterNoticeEvidence(models.Model):
+    counter_notice = models.ForeignKey(CounterNotice, on_delete=models.CASCADE, related_name="evidence")
+    document = models.ForeignKey("ipp.Document", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Evidence {self.document_id} of counter-notice {self.counter_notice_id}"
+
+
+class PenaltyEntry(models.Model):
+    """Points on a seller's record for one takedown (or one complaint, under a per-complaint rule)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="penalties")
+    item = models.ForeignKey(ComplaintItem, on_delete=models.PROTECT, related_name="+")
+    # What one entry counts: "item:<id>", or "complaint:<id>" where the platform counts copyright per complaint.
+    counted_as = models.CharField(max_length=40)
+    points = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("penalty entry")
+        verbose_name_plural = _("penalty entries")
+        constraints = [models.UniqueConstraint(fields=["shop", "counted_as"], name="one_penalty_per_count")]
+
+    def __str__(self) -> str:
+        return f"{self.points} points to {self.shop_id} ({self.counted_as})"
 
 
 class ComplaintItemEvent(models.Model):
@@ -327,9 +400,12 @@ class ComplaintItemEvent(models.Model):
     reason = models.CharField(max_length=40, blank=True)
     note = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The move's side effects (marketplace calls, notices, points) ran: set by the worker, swept when not.
+    effects_done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["at"], condition=Q(effects_done_at__isnull=True), name="event_effects_pending")]
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.from_state} → {self.to_state}"

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from accounts.selectors import filing_block_reason
 from ipp import workdays
 from ipp.documents import CheckedUpload, document_store
 from ipp.models import Document
+from ipp.tasks import enqueue
 from ipr.models import IPR
 
 from . import workflow
@@ -28,14 +29,16 @@ from .models import (
     ComplaintEvidence,
     ComplaintItem,
     ComplaintItemEvent,
+    CounterNotice,
+    CounterNoticeEvidence,
     Listing,
     Platform,
 )
 
 State = ComplaintItem.State
 MAX_EVIDENCE_FILES = 20
-# Items a complaint is still handling: a held item resumes when its right is authenticated again.
-BEING_HANDLED = workflow.IN_PROGRESS | {State.HELD}
+BEING_HANDLED = workflow.BEING_HANDLED
+complaint_status_refresh = workflow.complaint_status_refresh
 
 
 class FilingRefused(Exception):
@@ -173,8 +176,11 @@ def complaint_items_add(complaint: Complaint, check: ListingsCheck, *, actor: Us
             row.url if len(row.url) <= ComplaintItem._meta.get_field("listing_url").max_length else listing.url))
         for row, listing in check.found)
     ComplaintItemEvent.objects.bulk_create(
-        ComplaintItemEvent(item=item, actor=actor, from_state="", to_state=State.SUBMITTED, reason="filed")
+        ComplaintItemEvent(item=item, actor=actor, from_state="", to_state=State.SUBMITTED, reason="filed",
+                           effects_done_at=timezone.now())
         for item in items)
+    # Into review at once by a worker; the sweep does it if the message is lost (or the broker is down).
+    enqueue("complaints.tasks.start_review", complaint.pk)
 
 
 # --- Filing ------------------------------------------------------------------------------------
@@ -286,19 +292,6 @@ def complaint_draft_delete(*, complaint: Complaint) -> None:
 
 # --- After filing ------------------------------------------------------------------------------
 
-def complaint_status_refresh(complaint_ids: Iterable[int]) -> None:
-    """Set each filed complaint's status from its items: open while any is being handled, withdrawn when all were."""
-    ids = list(complaint_ids)
-    in_progress = ComplaintItem.objects.filter(state__in=BEING_HANDLED)
-    filed = Complaint.objects.filter(pk__in=ids).exclude(status=Complaint.Status.DRAFT)
-    filed.filter(pk__in=in_progress.values("complaint_id")).update(status=Complaint.Status.OPEN)
-    done = filed.exclude(pk__in=in_progress.values("complaint_id"))
-    done.exclude(pk__in=ComplaintItem.objects.exclude(state=State.WITHDRAWN).values("complaint_id")).update(
-        status=Complaint.Status.WITHDRAWN)
-    done.filter(pk__in=ComplaintItem.objects.exclude(state=State.WITHDRAWN).values("complaint_id")).update(
-        status=Complaint.Status.CLOSED)
-
-
 def complaint_withdraw(*, user: User, complaint: Complaint, item_ids: Iterable[int] | None = None,
                        note: str = "") -> list[ComplaintItem]:
     """Withdraw the chosen items (all of them when ``item_ids`` is None) that are not decided yet.
@@ -321,3 +314,161 @@ def complaint_withdraw(*, user: User, complaint: Complaint, item_ids: Iterable[i
         complaint_status_refresh([complaint.pk])
     return moved
 
+
+
+# --- The workflow: who moves an item, and the timed moves ------------------------------------------
+
+class ActionRefused(Exception):
+    """The action cannot be taken on this item now (wrong state, window closed, not this user's); in words."""
+
+
+class RejectionReason(models.TextChoices):
+    INVALID_LISTING = "invalid_listing", _("The listing is invalid (it cannot be found or shows no product).")
+    IPR_MISMATCH = "ipr_mismatch", _("The right does not match the listing (e.g. a class for clothing, a listing of jewellery).")
+    USE_NOT_FOUND = "use_not_found", _("The use of the right cannot be found in the listing.")
+    INSUFFICIENT_PROOF = "insufficient_proof", _("The evidence does not prove the listing is counterfeit.")
+    PARALLEL_GOODS = "parallel_goods", _("The goods appear genuine (parallel goods), which is not in itself infringement.")
+    JURISDICTION = "jurisdiction", _("The right is not valid in the platform's jurisdiction.")
+    OTHER = "other", _("Other (see the note).")
+
+
+def _move(item_id: int, to_state: str, *, actor: User | None, reason: str = "", note: str = "",
+          expected_state: str | None = None) -> ComplaintItem:
+    try:
+        return workflow.item_move(item_id=item_id, to_state=to_state, actor=actor, reason=reason, note=note,
+                                  expected_state=expected_state)
+    except workflow.IllegalMove as illegal:
+        raise ActionRefused(str(illegal)) from illegal
+
+
+def item_review_decide(*, reviewer: User, item_id: int, decision: str, reason: str = "", note: str = "") -> ComplaintItem:
+    """A reviewer accepts an item in review (the seller is notified, the response window opens) or rejects it."""
+    if decision == "accept":
+        return _move(item_id, State.SELLER_NOTIFIED, actor=reviewer, reason="accepted", note=note,
+                     expected_state=State.IN_REVIEW)
+    if decision == "reject":
+        if reason not in RejectionReason.values:
+            raise ActionRefused(_("Choose the reason of the rejection."))
+        return _move(item_id, State.REJECTED, actor=reviewer, reason=reason, note=note, expected_state=State.IN_REVIEW)
+    raise ActionRefused(_("The decision on an item in review is accept or reject."))
+
+
+def item_decide(*, reviewer: User, item_id: int, decision: str, reason: str = "", note: str = "") -> ComplaintItem:
+    """A reviewer decides an item after a maintained (or unanswered) counter-notice: take down or reinstate."""
+    to_state = {"take_down": State.TAKEN_DOWN, "reinstate": State.REINSTATED}.get(decision)
+    if to_state is None:
+        raise ActionRefused(_("The decision after a counter-notice is take_down or reinstate."))
+    return _move(item_id, to_state, actor=reviewer, reason=reason or decision, note=note,
+                 expected_state=State.IN_DECISION)
+
+
+def _seller_item(seller: User, item_id: int) -> ComplaintItem:
+    item = (ComplaintItem.objects.select_related("listing__shop", "complaint")
+            .filter(pk=item_id, listing__shop__owner=seller).first())
+    if item is None:
+        raise ComplaintItem.DoesNotExist
+    return item
+
+
+def counter_notice_file(*, seller: User, item_id: int, ground: str, statement: str, perjury_statement: bool,
+                        evidence: Iterable[CheckedUpload] = ()) -> ComplaintItem:
+    """The seller answers a notice on its listing within the window: the complainant is told and may accept it."""
+    item = _seller_item(seller, item_id)  # another seller's item: DoesNotExist (a 404)
+    problems = {}
+    if ground not in CounterNotice.Ground.values:
+        problems["ground"] = [_("Choose the ground of your counter-notice.")]
+    if not statement.strip():
+        problems["statement"] = [_("Explain why the listing does not infringe.")]
+    if not perjury_statement:
+        problems["perjury_statement"] = [_("Make the statement under penalty of perjury to file a counter-notice.")]
+    if problems:
+        raise FilingRefused(problems)
+    with transaction.atomic():
+        locked = ComplaintItem.objects.select_for_update().get(pk=item.pk)
+        if locked.state != State.SELLER_NOTIFIED or (locked.respond_by and locked.respond_by <= timezone.now()):
+            raise ActionRefused(_("The window for a counter-notice on this listing has closed."))
+        notice = CounterNotice.objects.create(item=locked, seller=seller, ground=ground, statement=statement.strip(),
+                                              perjury_statement=True)
+        for upload in evidence:
+            CounterNoticeEvidence.objects.create(counter_notice=notice, document=document_store(
+                owner=seller, purpose=Document.Purpose.EVIDENCE, upload=upload))
+        return _move(item.pk, State.COUNTER_NOTICED, actor=seller, reason="counter_notice")
+
+
+def _complainant_item(user: User, item_id: int) -> ComplaintItem:
+    item = ComplaintItem.objects.select_related("complaint").filter(pk=item_id, complaint__complainant=user).first()
+    if item is None:
+        raise ComplaintItem.DoesNotExist
+    return item
+
+
+def counter_notice_accept(*, user: User, item_id: int, note: str = "") -> ComplaintItem:
+    """The complainant accepts the seller's counter-notice: the listing stays."""
+    item = _complainant_item(user, item_id)
+    return _move(item.pk, State.COUNTER_ACCEPTED, actor=user, reason="counter_notice_accepted", note=note,
+                 expected_state=State.COUNTER_NOTICED)
+
+
+def complaint_maintain(*, user: User, item_id: int, note: str, evidence: Iterable[CheckedUpload] = ()) -> ComplaintItem:
+    """The complainant maintains the complaint against a counter-notice, with a note (and more evidence): a reviewer decides."""
+    item = _complainant_item(user, item_id)
+    if not note.strip():
+        raise FilingRefused({"note": [_("Say why the counter-notice does not hold.")]})
+    with transaction.atomic():
+        for upload in evidence:
+            ComplaintEvidence.objects.create(complaint=item.complaint, document=document_store(
+                owner=user, purpose=Document.Purpose.EVIDENCE, upload=upload))
+        return _move(item.pk, State.IN_DECISION, actor=user, reason="complaint_maintained", note=note.strip(),
+                     expected_state=State.COUNTER_NOTICED)
+
+
+def items_enter_review_sweep(*, as_of, dry_run: bool = False) -> int:
+    """Filed items go into review (the fast path is the task sent on filing; this catches what a lost message left).
+
+    A DMCA notice's items wait until a reviewer has checked who sent it.
+    """
+    due = ComplaintItem.objects.filter(state=State.SUBMITTED, complaint__status=Complaint.Status.OPEN).exclude(
+        complaint__source=Complaint.Source.DMCA, complaint__dmca__status__in=["pending", "rejected"])
+    if dry_run:
+        return due.count()
+    return workflow.items_move_due(due, from_state=State.SUBMITTED, to_state=State.IN_REVIEW, reason="review_started")
+
+
+def complaint_review_start(*, complaint_id: int) -> int:
+    """Put a filed complaint's waiting items into review (what the sweep does, for one complaint)."""
+    due = ComplaintItem.objects.filter(complaint_id=complaint_id, state=State.SUBMITTED,
+                                       complaint__status=Complaint.Status.OPEN).exclude(
+        complaint__source=Complaint.Source.DMCA, complaint__dmca__status__in=["pending", "rejected"])
+    return workflow.items_move_due(due, from_state=State.SUBMITTED, to_state=State.IN_REVIEW, reason="review_started")
+
+
+def seller_silence_sweep(*, as_of, dry_run: bool = False) -> int:
+    """No counter-notice by the end of the window: the listing is taken down (an automated decision)."""
+    due = ComplaintItem.objects.filter(state=State.SELLER_NOTIFIED, respond_by__lte=as_of)
+    if dry_run:
+        return due.count()
+    return workflow.items_move_due(due, from_state=State.SELLER_NOTIFIED, to_state=State.TAKEN_DOWN,
+                                   reason="no_counter_notice")
+
+
+def complainant_silence_sweep(*, as_of, dry_run: bool = False) -> int:
+    """No answer to a counter-notice in the window: the platform decides."""
+    due = ComplaintItem.objects.filter(state=State.COUNTER_NOTICED, answer_by__lte=as_of)
+    if dry_run:
+        return due.count()
+    return workflow.items_move_due(due, from_state=State.COUNTER_NOTICED, to_state=State.IN_DECISION,
+                                   reason="no_answer_to_counter_notice")
+
+
+EFFECTS_GRACE = dt.timedelta(minutes=5)
+
+
+def item_effects_sweep(*, as_of, dry_run: bool = False) -> int:
+    """Moves whose side effects have not run a while after them (a lost message, a dead worker): run them now."""
+    from .effects import run_event_effects
+
+    pending = list(ComplaintItemEvent.objects.filter(effects_done_at__isnull=True, at__lte=as_of - EFFECTS_GRACE)
+                   .order_by("pk").values_list("pk", flat=True)[:5000])
+    if dry_run:
+        return len(pending)
+    return run_event_effects(pending)

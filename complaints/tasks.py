@@ -22,3 +22,27 @@ def send_dmca_mail(notice_id: int, kind: str) -> None:
 def run_import_job(job_id: int) -> None:
     """Check and file a queued bulk upload of complaints. Claiming the job makes a repeated delivery do nothing."""
     complaint_import_job_run(job_id=job_id)
+
+
+@shared_task(name="complaints.tasks.run_item_effects", **_MAIL)
+def run_item_effects(event_id: int) -> None:
+    """The side effects of one move (complaints.effects); a repeated delivery finds them done."""
+    from .effects import run_event_effects
+
+    run_event_effects([event_id])
+
+
+@shared_task(name="complaints.tasks.run_item_effects_batch", acks_late=True, time_limit=600, soft_time_limit=540)
+def run_item_effects_batch(event_ids: list[int]) -> None:
+    """The side effects of a sweep's batch of timed moves."""
+    from .effects import run_event_effects
+
+    run_event_effects(event_ids)
+
+
+@shared_task(name="complaints.tasks.start_review", acks_late=True, time_limit=300, soft_time_limit=270)
+def start_review(complaint_id: int) -> None:
+    """A filed complaint's items go into review; a repeated delivery finds none left to move."""
+    from .services import complaint_review_start
+
+    complaint_review_start(complaint_id=complaint_id)

@@ -5,11 +5,19 @@ table, records the event and returns the item. Set-based moves of many items at 
 (holding and resuming on a right's authentication) re-check the state in their UPDATE.
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ComplaintItem, ComplaintItemEvent
+from ipp import workdays
+from ipp.tasks import enqueue
+
+from .effects import EFFECTS
+from .models import Complaint, ComplaintItem, ComplaintItemEvent
 
 State = ComplaintItem.State
 
@@ -33,7 +41,46 @@ TRANSITIONS: dict[State, set[State]] = {
 # Items still being worked on: the ones a withdrawn right puts on hold.
 IN_PROGRESS = frozenset(state for state, moves in TRANSITIONS.items() if State.HELD in moves)
 
+# Items a complaint is still handling: a held item resumes when its right is authenticated again.
+BEING_HANDLED = IN_PROGRESS | {State.HELD}
+
 BATCH_SIZE = 2000
+
+
+def _effects_done(to_state: str) -> dict:
+    """A move with nothing to do outside its row is done when recorded; the others wait for their worker."""
+    return {} if to_state in EFFECTS else {"effects_done_at": timezone.now()}
+
+
+def _review_due(item, now):
+    return {"review_due_on": workdays.add_working_days(workdays.today_in_china(), settings.IPP_REVIEW_DUE_WORKING_DAYS)}
+
+
+def _seller_window(item, now):
+    return {"respond_by": now + dt.timedelta(days=item.complaint.platform.seller_response_days)}
+
+
+def _answer_window(item, now):
+    # The same time of day on the n-th China working day from today.
+    days = item.complaint.platform.complainant_answer_working_days
+    day = workdays.add_working_days(workdays.today_in_china(), days)
+    return {"answer_by": now + dt.timedelta(days=(day - workdays.today_in_china()).days)}
+
+
+def _decided(item, now):
+    return {"decided_at": now}
+
+
+# The deadline (or date) each move sets, by the state it moves into.
+DEADLINES = {
+    State.IN_REVIEW: _review_due,
+    State.SELLER_NOTIFIED: _seller_window,
+    State.COUNTER_NOTICED: _answer_window,
+    State.REJECTED: _decided,
+    State.TAKEN_DOWN: _decided,
+    State.REINSTATED: _decided,
+    State.COUNTER_ACCEPTED: _decided,
+}
 
 
 class IllegalMove(Exception):
@@ -58,15 +105,51 @@ def item_move(*, item_id: int, to_state: str, actor=None, reason: str = "", note
     stale screen (the item moved since it was shown).
     """
     with transaction.atomic():
-        item = ComplaintItem.objects.select_for_update().get(pk=item_id)
+        item = (ComplaintItem.objects.select_for_update(of=("self",)).select_related("complaint__platform")
+                .get(pk=item_id))
         if (expected_state is not None and item.state != expected_state) or not can_move(item.state, to_state):
             raise IllegalMove(item, to_state)
         from_state = item.state
         item.state = to_state
-        item.save(update_fields=["state", "updated_at"])
-        ComplaintItemEvent.objects.create(item=item, actor=actor, from_state=from_state, to_state=to_state,
-                                          reason=reason, note=note)
+        changed = DEADLINES[to_state](item, timezone.now()) if to_state in DEADLINES else {}
+        for name, value in changed.items():
+            setattr(item, name, value)
+        item.save(update_fields=["state", "updated_at", *changed])
+        event = ComplaintItemEvent.objects.create(item=item, actor=actor, from_state=from_state, to_state=to_state,
+                                                  reason=reason, note=note, **_effects_done(to_state))
+        if to_state in EFFECTS:
+            enqueue("complaints.tasks.run_item_effects", event.pk)
+        complaint_status_refresh([item.complaint_id])
     return item
+
+
+def items_move_due(items: QuerySet[ComplaintItem], *, from_state: str, to_state: str, reason: str) -> int:
+    """Move every item of ``items`` still in ``from_state`` to ``to_state`` (a timed move: nobody acted in time).
+
+    Set-based like holding: batches locked with SKIP LOCKED, one UPDATE re-checking the state,
+    one INSERT of events, one task for the batch's side effects. A worker that dies mid-batch
+    rolls the batch back; the next sweep does it.
+    """
+    assert can_move(from_state, to_state), (from_state, to_state)
+    moved = 0
+    while True:
+        with transaction.atomic():
+            batch = list(items.filter(state=from_state).order_by("pk").select_for_update(skip_locked=True, of=("self",))
+                         .values_list("pk", flat=True)[:BATCH_SIZE])
+            if not batch:
+                return moved
+            now = timezone.now()
+            # Timed moves go to states whose deadline does not depend on the item (review due, decided at).
+            update = {"state": to_state, **(DEADLINES[to_state](None, now) if to_state in DEADLINES else {})}
+            ComplaintItem.objects.filter(pk__in=batch, state=from_state).update(**update, updated_at=now)
+            events = ComplaintItemEvent.objects.bulk_create(
+                ComplaintItemEvent(item_id=pk, from_state=from_state, to_state=to_state, reason=reason,
+                                   **_effects_done(to_state)) for pk in batch)
+            if to_state in EFFECTS:
+                enqueue("complaints.tasks.run_item_effects_batch", [event.pk for event in events])
+            complaint_status_refresh(ComplaintItem.objects.filter(pk__in=batch).values("complaint_id"))
+        moved += len(batch)
+
 
 
 def items_hold(items: QuerySet[ComplaintItem], *, reason: str) -> list[tuple[int, int]]:
@@ -101,7 +184,21 @@ def _move_in_batches(items, *, from_states, update: dict, to_state, reason: str)
                 return moved
             ComplaintItem.objects.filter(pk__in=[row[0] for row in batch], state__in=from_states).update(**update)
             ComplaintItemEvent.objects.bulk_create(
-                ComplaintItemEvent(item_id=pk, from_state=state, to_state=to_state(state, held_from), reason=reason)
+                ComplaintItemEvent(item_id=pk, from_state=state, to_state=to_state(state, held_from), reason=reason,
+                                   effects_done_at=timezone.now())  # holding and resuming reach nobody outside
                 for pk, state, held_from, _complainant in batch
             )
         moved.extend((complainant, pk) for pk, _state, _held_from, complainant in batch)
+
+
+def complaint_status_refresh(complaint_ids) -> None:
+    """Set each filed complaint's status from its items: open while any is being handled, withdrawn when all were."""
+    ids = complaint_ids if isinstance(complaint_ids, QuerySet) else list(complaint_ids)
+    in_progress = ComplaintItem.objects.filter(state__in=BEING_HANDLED)
+    filed = Complaint.objects.filter(pk__in=ids).exclude(status=Complaint.Status.DRAFT)
+    filed.filter(pk__in=in_progress.values("complaint_id")).update(status=Complaint.Status.OPEN)
+    done = filed.exclude(pk__in=in_progress.values("complaint_id"))
+    done.exclude(pk__in=ComplaintItem.objects.exclude(state=State.WITHDRAWN).values("complaint_id")).update(
+        status=Complaint.Status.WITHDRAWN)
+    done.filter(pk__in=ComplaintItem.objects.exclude(state=State.WITHDRAWN).values("complaint_id")).update(
+        status=Complaint.Status.CLOSED)

@@ -11,6 +11,12 @@ from collections.abc import Callable, Iterator
 from django.utils import timezone
 
 from accounts.services import identity_expire_sweep
+from complaints.services import (
+    complainant_silence_sweep,
+    item_effects_sweep,
+    items_enter_review_sweep,
+    seller_silence_sweep,
+)
 from ipp.bulk import import_jobs_resend_sweep
 from ipr.services import complaint_items_hold_sweep, expiry_reminder_sweep, ipr_withdraw_sweep
 
@@ -31,6 +37,11 @@ SWEEPS: list[tuple[str, Callable[[dt.datetime, bool], int]]] = [
     ("IPR authentications withdrawn", _on_china_date(ipr_withdraw_sweep)),
     ("complaint items held on withdrawn IPRs", _on_china_date(complaint_items_hold_sweep)),
     ("expiry reminders queued (30 and 7 days)", _on_china_date(expiry_reminder_sweep)),
+    ("complaint items put into review", lambda as_of, dry_run: items_enter_review_sweep(as_of=as_of, dry_run=dry_run)),
+    ("listings taken down (no counter-notice in time)", lambda as_of, dry_run: seller_silence_sweep(as_of=as_of, dry_run=dry_run)),
+    ("counter-notices sent to a decision (no answer in time)",
+     lambda as_of, dry_run: complainant_silence_sweep(as_of=as_of, dry_run=dry_run)),
+    ("complaint item side effects run again", lambda as_of, dry_run: item_effects_sweep(as_of=as_of, dry_run=dry_run)),
     ("import jobs queued again (IPR and complaint uploads)", lambda as_of, dry_run: import_jobs_resend_sweep(as_of=as_of, dry_run=dry_run)),
 ]
 

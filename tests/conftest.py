@@ -230,6 +230,8 @@ def put_platforms_back():
 
     if not Platform.objects.exists():
         import_module("complaints.migrations.0002_platforms_listings_filing").add_platforms(apps, None)
+        import_module("complaints.migrations.0005_workflow_deadlines_counter_notices_penalties").copyright_per_complaint(
+            apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -223,7 +223,7 @@ def test_the_review_page_shows_the_elements_and_the_listings(client, reviewer, l
         assert text in page, text
 
 
-def test_verifying_the_identity_leaves_the_items_submitted_for_the_normal_review(client, reviewer, listings, run_tasks):
+def test_verifying_the_identity_sends_the_items_on_to_the_normal_review(client, reviewer, listings, run_tasks):
     notice = file_notice(listings)
     client.force_login(reviewer)
     with run_tasks():
@@ -231,8 +231,9 @@ def test_verifying_the_identity_leaves_the_items_submitted_for_the_normal_review
     assert response.status_code == 302
     notice.refresh_from_db()
     assert (notice.status, notice.decided_by, notice.rejection_reason) == ("verified", reviewer, "")
-    assert set(notice.complaint.items.values_list("state", flat=True)) == {"submitted"}
-    assert ComplaintItemEvent.objects.filter(reason="filed").count() == ComplaintItemEvent.objects.count() == 2
+    assert set(notice.complaint.items.values_list("state", flat=True)) == {"in_review"}
+    assert sorted(ComplaintItemEvent.objects.values_list("reason", flat=True)) == ["filed", "filed", "review_started",
+                                                                                 "review_started"]
     [decision] = mail.outbox
     assert decision.to == ["ada@example.org"] and "go to review" in decision.subject
     assert reverse("review_dmca", args=[notice.pk]) not in client.get(reverse("review_queue") + "?tab=dmca").content.decode()

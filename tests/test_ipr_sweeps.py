@@ -240,7 +240,7 @@ def build_expiring_world(holder, reviewer) -> dict:
                           expires_on=on(3000))
     lin = verified_user("lin@example.com", "Lin Mei", reviewer=reviewer, expires_on=on(20))
     ended = approve_ipr(make_ipr(holder, number="64000001", expires_on=on(20)), reviewer=reviewer)
-    complaint_items(ended, "submitted", "counter_noticed", "rejected")
+    complaint_items(ended, "in_review", "counter_noticed", "rejected")
     # The letter ends before the right does, and the right would be due a reminder: withdrawal comes first.
     letter_ended = approve_ipr(make_ipr(agent, number="64000002", owner_name="Acme Ltd", expires_on=on(40)),
                                reviewer=reviewer, letter_until=on(20))
@@ -257,7 +257,7 @@ def counts_in(lines: list[str]) -> dict[str, int]:
 
 def test_run_sweeps_as_of_a_later_day_moves_time_and_lists_each_sweep_with_its_count(holder, reviewer, capsys):
     gone = approve_ipr(make_ipr(holder, number="65000001", expires_on=dt.date(2027, 4, 30)), reviewer=reviewer)
-    complaint_items(gone, "submitted", "taken_down")
+    complaint_items(gone, "in_review", "taken_down")
     last_day = approve_ipr(make_ipr(holder, number="65000002", expires_on=dt.date(2027, 5, 1)), reviewer=reviewer)
     approve_ipr(make_ipr(holder, number="65000003", expires_on=dt.date(2027, 5, 20)), reviewer=reviewer)
     today = sweep_output(capsys)
@@ -270,6 +270,10 @@ def test_run_sweeps_as_of_a_later_day_moves_time_and_lists_each_sweep_with_its_c
         "  IPR authentications withdrawn: changed 1",
         "  complaint items held on withdrawn IPRs: changed 1",
         "  expiry reminders queued (30 and 7 days): changed 2",
+        "  complaint items put into review: changed 0",
+        "  listings taken down (no counter-notice in time): changed 0",
+        "  counter-notices sent to a decision (no answer in time): changed 0",
+        "  complaint item side effects run again: changed 0",
         "  import jobs queued again (IPR and complaint uploads): changed 0",
     ]
     assert IPR.objects.get(pk=gone.pk).status == "withdrawn"
@@ -287,6 +291,10 @@ def test_run_sweeps_twice_changes_nothing_and_sends_nothing_the_second_time(hold
         "IPR authentications withdrawn": 3,
         "complaint items held on withdrawn IPRs": 3,
         "expiry reminders queued (30 and 7 days)": 2,  # 64000004 (7 days) and 64000005 (30 days)
+        "complaint items put into review": 0,
+        "listings taken down (no counter-notice in time)": 0,
+        "counter-notices sent to a decision (no answer in time)": 0,
+        "complaint item side effects run again": 0,
         "import jobs queued again (IPR and complaint uploads)": 0,
     }
     told = sorted((message.to[0], message.subject) for message in mail.outbox)

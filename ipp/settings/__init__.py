@@ -252,6 +252,10 @@ IPP_UNUSUAL_SIGNIN_CHECK = env.bool("IPP_UNUSUAL_SIGNIN_CHECK", default=True)
 IPP_IPR_IMPORT_MAX_ROWS = env.int("IPP_IPR_IMPORT_MAX_ROWS", default=2000)
 
 # --- Complaints ----------------------------------------------------------------------------
+# The portal's public address, for links in emails (workers have no request to build them from).
+IPP_SITE_URL = env.str("IPP_SITE_URL", default="http://127.0.0.1:8000")
+# Penalty points at which a seller counts as a repeat infringer, shown to admins.
+IPP_REPEAT_INFRINGER_POINTS = env.int("IPP_REPEAT_INFRINGER_POINTS", default=12)
 # The marketplace adapter (complaints/marketplaces/): the local catalogue unless a real API's is named.
 IPP_MARKETPLACE_ADAPTER = env.str("IPP_MARKETPLACE_ADAPTER", default="complaints.marketplaces.catalogue.CatalogueMarketplace")
 IPP_COMPLAINT_IMPORT_MAX_ROWS = env.int("IPP_COMPLAINT_IMPORT_MAX_ROWS", default=10000)

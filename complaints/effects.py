@@ -1,0 +1,137 @@
+"""What a move of a complaint item does beyond its row, once it has committed.
+
+One table, ``EFFECTS``: for the state an item moved into, the steps to run (the marketplace
+adapter's calls, the notices to each side, penalty points). A worker runs them for an event
+(``run_event_effects``) and marks the event done; every step is idempotent (a notification is
+keyed by its event, a penalty by what it counts, a takedown of a removed listing changes
+nothing), so a task delivered twice, or an event the sweep picks up again, repeats nothing.
+"""
+
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ipp.notifications import notify
+
+from .marketplaces import marketplace
+from .models import ComplaintItem, ComplaintItemEvent, PenaltyEntry
+
+State = ComplaintItem.State
+EFFECTS_BATCH = 500
+
+
+def _url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:  # the page comes with its own change
+        return ""
+
+
+def _seller(item):
+    return item.listing.shop.owner
+
+
+def _tell_complainant(event, *, kind, subject, text):
+    complainant = event.item.complaint.complainant
+    if complainant is not None:
+        notify(complainant, kind=kind, key=f"event:{event.pk}", subject=subject, text=text,
+               url=_url("complaint_detail", event.item.complaint_id))
+
+
+def _tell_seller(event, *, kind, subject, text):
+    seller = _seller(event.item)
+    if seller is not None:
+        notify(seller, kind=kind, key=f"event:{event.pk}", subject=subject, text=text,
+               url=_url("seller_notice", event.item_id))
+
+
+def _facts(event) -> dict:
+    item = event.item
+    return {"title": item.listing.title, "ref": item.complaint.reference, "platform": item.complaint.platform.label,
+            "respond_by": item.respond_by.strftime("%Y-%m-%d %H:%M UTC") if item.respond_by else "",
+            "answer_by": item.answer_by.strftime("%Y-%m-%d %H:%M UTC") if item.answer_by else ""}
+
+
+def _notice_to_seller(event):
+    marketplace().notify_seller(event.item)
+    _tell_seller(event, kind="notice_received", subject=_("a complaint against your listing"), text=_(
+        "A complaint (%(ref)s) was filed against your %(platform)s listing “%(title)s”. If it does not infringe, "
+        "file a counter-notice by %(respond_by)s; otherwise it is taken down then.") % _facts(event))
+
+
+def _rejected(event):
+    _tell_complainant(event, kind="decision", subject=_("a listing was not taken down"), text=_(
+        "Your complaint %(ref)s about “%(title)s” was rejected after review.") % _facts(event))
+
+
+def _counter_noticed(event):
+    _tell_complainant(event, kind="counter_notice_received", subject=_("a seller answered your complaint"), text=_(
+        "The seller of “%(title)s” (complaint %(ref)s) filed a counter-notice. Accept it, or maintain your complaint "
+        "with more evidence, by %(answer_by)s; otherwise the platform decides.") % _facts(event))
+
+
+def _counter_accepted(event):
+    _tell_seller(event, kind="decision", subject=_("a complaint against your listing was closed"), text=_(
+        "The complainant accepted your counter-notice: “%(title)s” stays on sale (complaint %(ref)s).") % _facts(event))
+
+
+def _penalty(event):
+    item = event.item
+    complaint = item.complaint
+    platform = complaint.platform
+    per_complaint = platform.copyright_points_per_complaint and complaint.ipr and complaint.ipr.kind == "copyright"
+    PenaltyEntry.objects.get_or_create(
+        shop=item.listing.shop, counted_as=f"complaint:{complaint.pk}" if per_complaint else f"item:{item.pk}",
+        defaults={"item": item, "points": platform.penalty_points_per_takedown})
+
+
+def _taken_down(event):
+    marketplace().take_down(event.item.listing)
+    _penalty(event)
+    _tell_complainant(event, kind="takedown", subject=_("a listing was taken down"), text=_(
+        "“%(title)s” was taken down (complaint %(ref)s).") % _facts(event))
+    _tell_seller(event, kind="takedown", subject=_("your listing was taken down"), text=_(
+        "Your %(platform)s listing “%(title)s” was taken down after complaint %(ref)s.") % _facts(event))
+
+
+def _reinstated(event):
+    marketplace().put_back(event.item.listing)
+    _tell_complainant(event, kind="decision", subject=_("a listing stays on sale"), text=_(
+        "After the seller's counter-notice, the platform decided that “%(title)s” stays on sale (complaint "
+        "%(ref)s).") % _facts(event))
+    _tell_seller(event, kind="decision", subject=_("your listing stays on sale"), text=_(
+        "The platform accepted your counter-notice: “%(title)s” stays on sale.") % _facts(event))
+
+
+def _withdrawn(event):
+    if event.from_state in (State.SELLER_NOTIFIED, State.COUNTER_NOTICED, State.IN_DECISION):
+        _tell_seller(event, kind="decision", subject=_("a complaint against your listing was withdrawn"), text=_(
+            "The complainant withdrew complaint %(ref)s about “%(title)s”.") % _facts(event))
+
+
+# By the state an item moved into: what happens outside its row.
+EFFECTS = {
+    State.SELLER_NOTIFIED: [_notice_to_seller],
+    State.REJECTED: [_rejected],
+    State.COUNTER_NOTICED: [_counter_noticed],
+    State.COUNTER_ACCEPTED: [_counter_accepted],
+    State.TAKEN_DOWN: [_taken_down],
+    State.REINSTATED: [_reinstated],
+    State.WITHDRAWN: [_withdrawn],
+}
+
+
+def run_event_effects(event_ids: list[int]) -> int:
+    """Run the side effects of these events that have not run yet; returns how many events ran."""
+    events = (ComplaintItemEvent.objects.filter(pk__in=event_ids, effects_done_at__isnull=True)
+              .select_related("item__complaint__platform", "item__complaint__ipr", "item__complaint__complainant",
+                              "item__listing__shop__owner").order_by("pk"))
+    ran = 0
+    for event in events:
+        for step in EFFECTS.get(event.to_state, []):
+            step(event)
+        with transaction.atomic():
+            ComplaintItemEvent.objects.filter(pk=event.pk, effects_done_at__isnull=True).update(effects_done_at=timezone.now())
+        ran += 1
+    return ran
