@@ -196,3 +196,43 @@ def test_with_the_broker_down_an_approval_still_commits_and_the_error_is_logged(
     assert "Could not enqueue accounts.tasks.send_review_decision" in errors[0].getMessage()
     assert errors[0].exc_info is not None
     assert mail.outbox == []
+
+
+# --- Complaints (issue 5): the worker drives the items; the sweep is the safety net ---------------------
+
+def _filed_complaint(reviewer):
+    from complaints.services import complaint_file
+
+    from .conftest import approve_ipr, make_ipr, make_listing, make_user
+
+    holder = make_user("brand@example.com", name="Brand Ltd", verified_by=reviewer)
+    right = approve_ipr(make_ipr(holder), reviewer=reviewer)
+    listings = [make_listing() for _n in range(3)]
+    return complaint_file(user=holder, platform_code="taobao", ipr_id=right.pk, reason="counterfeit",
+                          urls_text="\n".join(listing.url for listing in listings), statements=True)
+
+
+@pytest.mark.redis
+def test_a_filed_complaints_items_are_put_into_review_by_the_worker_through_redis(celery_worker, reviewer):
+    complaint = _filed_complaint(reviewer)
+    wait_for(lambda: set(complaint.items.values_list("state", flat=True)) == {"in_review"},
+             message="the worker to put the items into review")
+    assert complaint.items.filter(review_due_on__isnull=False).count() == 3
+
+
+def test_with_the_broker_down_a_complaint_is_saved_and_the_sweep_puts_its_items_into_review(reviewer, caplog):
+    from complaints.services import items_enter_review_sweep
+
+    with celery_config(
+        broker_url="redis://127.0.0.1:1/0",  # nothing listens on port 1
+        broker_connection_retry=False,
+        broker_connection_max_retries=1,
+        broker_connection_timeout=1,
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1},
+    ), caplog.at_level(logging.ERROR, logger="ipp.tasks"):
+        complaint = _filed_complaint(reviewer)
+    assert set(complaint.items.values_list("state", flat=True)) == {"submitted"}  # saved, waiting
+    assert any("Could not enqueue complaints.tasks.start_review" in r.getMessage() for r in caplog.records)
+    # Once the broker is back, beat's sweep finds them (it reads the database, not the queue).
+    assert items_enter_review_sweep(as_of=timezone.now()) == 3
+    assert set(complaint.items.values_list("state", flat=True)) == {"in_review"}
