@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -40,6 +42,8 @@ def dashboard(request):
             name: queue().aggregate(pending=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
             for name, queue in QUEUE_TABS.items()
         }
+    if user.is_seller:
+        context["notices_to_answer"] = complaint_selectors.notices_to_answer_count(user)
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -109,6 +113,9 @@ QUEUE_TABS = {
     "sole_account": selectors.sole_account_queue,
     "ipr": ipr_selectors.ipr_queue,
     "dmca": dmca_queue,
+    # Complaint items: in review (accept or reject), and awaiting a decision after a counter-notice.
+    "complaint_items": partial(complaint_selectors.items_awaiting_reviewer, state="in_review"),
+    "item_decisions": partial(complaint_selectors.items_awaiting_reviewer, state="in_decision"),
 }
 
 

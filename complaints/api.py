@@ -5,9 +5,11 @@ and reports every problem at once), the reads in ``selectors``. A caller only ev
 own complaints: anyone else's id answers 404, as if it did not exist.
 """
 
+import datetime as dt
 from dataclasses import asdict
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +37,7 @@ from ipp.documents import check_upload
 from . import selectors, services
 from .listing_urls import UrlProblem
 from .marketplaces import marketplace
-from .models import Complaint, Platform
+from .models import Complaint, ComplaintItem, CounterNotice, Platform
 
 _FILED_STATUSES = [(value, label) for value, label in Complaint.Status.choices if value != Complaint.Status.DRAFT]
 # DRF fills in {input} itself; the list of codes is filled in here.
@@ -59,6 +61,23 @@ class ComplaintItemEventSerializer(serializers.Serializer):
                 **fields}
 
 
+class CounterNoticeEvidenceSerializer(serializers.Serializer):
+    name = serializers.CharField(source="document.original_name")
+    url = serializers.SerializerMethodField(help_text="Opens the file for an account signed in on the portal.")
+
+    def get_url(self, evidence) -> str:
+        path = reverse("document", args=[evidence.document_id])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class CounterNoticeSerializer(serializers.Serializer):
+    ground = serializers.ChoiceField(choices=CounterNotice.Ground.choices)
+    statement = serializers.CharField(help_text="Why the seller says the listing does not infringe.")
+    created_at = serializers.DateTimeField()
+    evidence = CounterNoticeEvidenceSerializer(many=True)
+
+
 class ComplaintItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField(source="listing_url", help_text="The address as it was given.")
@@ -68,7 +87,22 @@ class ComplaintItemSerializer(serializers.Serializer):
     status = serializers.CharField(source="state", help_text="The item's state: submitted, in_review, rejected, "
                                    "seller_notified, counter_noticed, counter_accepted, in_decision, taken_down, "
                                    "reinstated, withdrawn or held.")
+    respond_by = serializers.SerializerMethodField(
+        help_text="While seller_notified: the seller may file a counter-notice until then; null otherwise.")
+    answer_by = serializers.SerializerMethodField(
+        help_text="While counter_noticed: accept the counter-notice or maintain the complaint until then; null "
+                  "otherwise.")
+    counter_notice = CounterNoticeSerializer(allow_null=True, help_text="The seller's counter-notice; null if none.")
     events = ComplaintItemEventSerializer(many=True, help_text="Every move of the item, oldest first.")
+
+    # A deadline counts only in the state it belongs to (the column keeps its last value after).
+    def get_respond_by(self, item) -> dt.datetime | None:
+        return serializers.DateTimeField().to_representation(item.respond_by) \
+            if item.state == ComplaintItem.State.SELLER_NOTIFIED and item.respond_by else None
+
+    def get_answer_by(self, item) -> dt.datetime | None:
+        return serializers.DateTimeField().to_representation(item.answer_by) \
+            if item.state == ComplaintItem.State.COUNTER_NOTICED and item.answer_by else None
 
 
 class ComplaintSerializer(serializers.Serializer):
@@ -123,7 +157,20 @@ def _complaint_response(request, pk: int, *, status_code: int = status.HTTP_200_
     complaint = selectors.complaint_with_history(request.user, pk)
     if complaint is None:
         raise NotFound
-    return Response(ComplaintSerializer(complaint).data, status=status_code)
+    return Response(ComplaintSerializer(complaint, context={"request": request}).data, status=status_code)
+
+
+def _checked_uploads(files) -> list:
+    """Each file checked (a real PDF, JPEG or PNG within the limit); a 400 naming each bad file otherwise."""
+    uploads, problems = [], []
+    for upload in files:
+        try:
+            uploads.append(check_upload(upload))
+        except DjangoValidationError as error:
+            problems.extend(f"{upload.name}: {message}" for message in error.messages)
+    if problems:
+        raise serializers.ValidationError({"evidence": problems})
+    return uploads
 
 
 # --- Listings ------------------------------------------------------------------------------------
@@ -278,14 +325,7 @@ class ComplaintsApi(APIView):
                                   for message in errors["urls"]]
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         data = serializer.validated_data
-        uploads, problems = [], []
-        for upload in data["evidence"]:
-            try:
-                uploads.append(check_upload(upload))
-            except DjangoValidationError as error:
-                problems.extend(f"{upload.name}: {message}" for message in error.messages)
-        if problems:
-            return Response({"evidence": problems}, status=status.HTTP_400_BAD_REQUEST)
+        uploads = _checked_uploads(data["evidence"])
         try:
             complaint = services.complaint_file(
                 user=request.user, platform_code=data["platform"], ipr_id=data["ipr"], reason=data["reason"],
@@ -337,4 +377,73 @@ class ComplaintWithdrawApi(APIView):
             services.complaint_withdraw(user=request.user, complaint=complaint, item_ids=item_ids, note=data["note"])
         except services.NothingToWithdraw as nothing:
             return Response({"detail": str(nothing)}, status=status.HTTP_409_CONFLICT)
+        return _complaint_response(request, pk)
+
+
+# --- Answers to counter-notices --------------------------------------------------------------------
+
+def _own_item(request, pk: int, item_id: int) -> ComplaintItem:
+    # Another account's item, or an item of another complaint: 404, as if it did not exist.
+    item = selectors.complaint_item_of(request.user, pk, item_id)
+    if item is None:
+        raise NotFound
+    return item
+
+
+def _answer_schema(operation_id: str, input_serializer, *, description: str, bad_input: str, **extra):
+    """The schema of an answer to a counter-notice: both answer the complaint as it is now, and fail alike."""
+    return extend_schema(operation_id=operation_id, tags=["complaints"], request=input_serializer,
+                         description=description + " Answers the complaint as it is now.", responses={
+                             200: ComplaintSerializer,
+                             400: error_response(errors_of(input_serializer), bad_input),
+                             404: detail_response("No filed complaint of yours has this id, or the item is not one "
+                                                  "of its items."),
+                             409: detail_response("The item awaits no answer (no counter-notice, or answered or "
+                                                  "decided already), or the window to answer has closed."),
+                         }, **extra)
+
+
+class CounterNoticeAcceptApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
+                                     help_text="Why, for the record (optional).")
+
+    @_answer_schema("complaints_items_accept_counter_notice", InputSerializer, bad_input="The note is too long.",
+                    description="Accept the seller's counter-notice on an item (`counter_noticed`, before its "
+                                "`answer_by`): the listing stays on sale, the item becomes `counter_accepted` and the "
+                                "seller is told.")
+    def post(self, request, pk: int, item_id: int):
+        item = _own_item(request, pk, item_id)
+        data = validated(self.InputSerializer, request.data)
+        try:
+            services.counter_notice_accept(user=request.user, item_id=item.pk, note=data["note"])
+        except services.ActionRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
+        return _complaint_response(request, pk)
+
+
+class ComplaintMaintainApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=5000, help_text="Why the counter-notice does not hold (required).")
+        evidence = serializers.ListField(
+            child=serializers.FileField(), required=False, default=list, max_length=services.MAX_EVIDENCE_FILES,
+            help_text="Multipart requests only: more PDF, JPEG or PNG files; added to the complaint's evidence.")
+
+    @_answer_schema("complaints_items_maintain", InputSerializer,
+                    bad_input="The note is missing or blank, or a file is not a PDF, JPEG or PNG within the limit.",
+                    description="Maintain the complaint against the seller's counter-notice on an item "
+                                "(`counter_noticed`, before its `answer_by`), with a note and optionally more "
+                                "evidence: the item becomes `in_decision` and a reviewer decides.",
+                    examples=[OpenApiExample("Maintain", request_only=True, value={
+                        "note": "The invoices are for another model; our test purchase shows a fake hologram."})])
+    def post(self, request, pk: int, item_id: int):
+        item = _own_item(request, pk, item_id)
+        data = validated(self.InputSerializer, request.data)
+        uploads = _checked_uploads(data["evidence"])
+        try:
+            services.complaint_maintain(user=request.user, item_id=item.pk, note=data["note"], evidence=uploads)
+        except services.FilingRefused as refused:
+            return _refusal(refused.errors)
+        except services.ActionRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
         return _complaint_response(request, pk)

@@ -7,9 +7,10 @@ keyed by its event, a penalty by what it counts, a takedown of a removed listing
 nothing), so a task delivered twice, or an event the sweep picks up again, repeats nothing.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ipp.notifications import notify
@@ -32,18 +33,22 @@ def _seller(item):
     return item.listing.shop.owner
 
 
+def _tell(user, event, *, kind: str, subject, text, url: str) -> None:
+    """Notify ``user`` of ``event``; ``text`` is a lazy template filled with the event's facts in the user's language."""
+    if user is None:
+        return
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject, text = str(subject), str(text) % _facts(event)
+    notify(user, kind=kind, key=f"event:{event.pk}", subject=subject, text=text, url=url)
+
+
 def _tell_complainant(event, *, kind, subject, text):
-    complainant = event.item.complaint.complainant
-    if complainant is not None:
-        notify(complainant, kind=kind, key=f"event:{event.pk}", subject=subject, text=text,
-               url=_url("complaint_detail", event.item.complaint_id))
+    _tell(event.item.complaint.complainant, event, kind=kind, subject=subject, text=text,
+          url=_url("complaint_detail", event.item.complaint_id))
 
 
 def _tell_seller(event, *, kind, subject, text):
-    seller = _seller(event.item)
-    if seller is not None:
-        notify(seller, kind=kind, key=f"event:{event.pk}", subject=subject, text=text,
-               url=_url("seller_notice", event.item_id))
+    _tell(_seller(event.item), event, kind=kind, subject=subject, text=text, url=_url("seller_notice", event.item_id))
 
 
 def _facts(event) -> dict:
@@ -57,23 +62,23 @@ def _notice_to_seller(event):
     marketplace().notify_seller(event.item)
     _tell_seller(event, kind="notice_received", subject=_("a complaint against your listing"), text=_(
         "A complaint (%(ref)s) was filed against your %(platform)s listing “%(title)s”. If it does not infringe, "
-        "file a counter-notice by %(respond_by)s; otherwise it is taken down then.") % _facts(event))
+        "file a counter-notice by %(respond_by)s; otherwise it is taken down then."))
 
 
 def _rejected(event):
     _tell_complainant(event, kind="decision", subject=_("a listing was not taken down"), text=_(
-        "Your complaint %(ref)s about “%(title)s” was rejected after review.") % _facts(event))
+        "Your complaint %(ref)s about “%(title)s” was rejected after review."))
 
 
 def _counter_noticed(event):
     _tell_complainant(event, kind="counter_notice_received", subject=_("a seller answered your complaint"), text=_(
         "The seller of “%(title)s” (complaint %(ref)s) filed a counter-notice. Accept it, or maintain your complaint "
-        "with more evidence, by %(answer_by)s; otherwise the platform decides.") % _facts(event))
+        "with more evidence, by %(answer_by)s; otherwise the platform decides."))
 
 
 def _counter_accepted(event):
     _tell_seller(event, kind="decision", subject=_("a complaint against your listing was closed"), text=_(
-        "The complainant accepted your counter-notice: “%(title)s” stays on sale (complaint %(ref)s).") % _facts(event))
+        "The complainant accepted your counter-notice: “%(title)s” stays on sale (complaint %(ref)s)."))
 
 
 def _penalty(event):
@@ -90,24 +95,24 @@ def _taken_down(event):
     marketplace().take_down(event.item.listing)
     _penalty(event)
     _tell_complainant(event, kind="takedown", subject=_("a listing was taken down"), text=_(
-        "“%(title)s” was taken down (complaint %(ref)s).") % _facts(event))
+        "“%(title)s” was taken down (complaint %(ref)s)."))
     _tell_seller(event, kind="takedown", subject=_("your listing was taken down"), text=_(
-        "Your %(platform)s listing “%(title)s” was taken down after complaint %(ref)s.") % _facts(event))
+        "Your %(platform)s listing “%(title)s” was taken down after complaint %(ref)s."))
 
 
 def _reinstated(event):
     marketplace().put_back(event.item.listing)
     _tell_complainant(event, kind="decision", subject=_("a listing stays on sale"), text=_(
         "After the seller's counter-notice, the platform decided that “%(title)s” stays on sale (complaint "
-        "%(ref)s).") % _facts(event))
+        "%(ref)s)."))
     _tell_seller(event, kind="decision", subject=_("your listing stays on sale"), text=_(
-        "The platform accepted your counter-notice: “%(title)s” stays on sale.") % _facts(event))
+        "The platform accepted your counter-notice: “%(title)s” stays on sale."))
 
 
 def _withdrawn(event):
     if event.from_state in (State.SELLER_NOTIFIED, State.COUNTER_NOTICED, State.IN_DECISION):
         _tell_seller(event, kind="decision", subject=_("a complaint against your listing was withdrawn"), text=_(
-            "The complainant withdrew complaint %(ref)s about “%(title)s”.") % _facts(event))
+            "The complainant withdrew complaint %(ref)s about “%(title)s”."))
 
 
 # By the state an item moved into: what happens outside its row.

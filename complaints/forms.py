@@ -96,3 +96,14 @@ class FilterForm(forms.Form):
         platform = data.get("platform")
         return {"platform": platform.code if platform else "", "status": data.get("status") or "",
                 "ipr": data.get("ipr"), "filed_from": data.get("filed_from"), "filed_until": data.get("filed_until")}
+
+
+class MaintainForm(forms.Form):
+    """The complainant's answer to a counter-notice that does not hold: why, and more evidence."""
+
+    note = forms.CharField(
+        label=_("Why does the counter-notice not hold?"), max_length=5000,
+        help_text=_("A reviewer reads it with the seller's counter-notice and decides. Up to 5,000 characters."),
+        error_messages={"required": _("Say why the counter-notice does not hold.")},
+        widget=forms.Textarea(attrs={"rows": 3}))
+    files = MultipleDocumentField(label=_("More evidence (PDF, JPEG or PNG, optional)"), required=False)

@@ -402,18 +402,33 @@ def _complainant_item(user: User, item_id: int) -> ComplaintItem:
     return item
 
 
+def counter_notice_answerable(item: ComplaintItem) -> bool:
+    """Whether the complainant may still answer the item's counter-notice (accept it or maintain the complaint)."""
+    return item.state == State.COUNTER_NOTICED and (item.answer_by is None or item.answer_by > timezone.now())
+
+
+def _answer_window_check(item: ComplaintItem) -> None:
+    # Past answer_by the item is the platform's to decide, even before the sweep has moved it:
+    # answer_by is set by the move into counter_noticed and stays while the item is there.
+    if item.state == State.COUNTER_NOTICED and not counter_notice_answerable(item):
+        raise ActionRefused(_("The window to answer this counter-notice has closed; the platform decides now."))
+
+
 def counter_notice_accept(*, user: User, item_id: int, note: str = "") -> ComplaintItem:
-    """The complainant accepts the seller's counter-notice: the listing stays."""
+    """The complainant accepts the seller's counter-notice within the window: the listing stays."""
     item = _complainant_item(user, item_id)
+    _answer_window_check(item)
     return _move(item.pk, State.COUNTER_ACCEPTED, actor=user, reason="counter_notice_accepted", note=note,
                  expected_state=State.COUNTER_NOTICED)
 
 
 def complaint_maintain(*, user: User, item_id: int, note: str, evidence: Iterable[CheckedUpload] = ()) -> ComplaintItem:
-    """The complainant maintains the complaint against a counter-notice, with a note (and more evidence): a reviewer decides."""
+    """The complainant maintains the complaint against a counter-notice within the window, with a note (and more
+    evidence): a reviewer decides."""
     item = _complainant_item(user, item_id)
     if not note.strip():
         raise FilingRefused({"note": [_("Say why the counter-notice does not hold.")]})
+    _answer_window_check(item)
     with transaction.atomic():
         for upload in evidence:
             ComplaintEvidence.objects.create(complaint=item.complaint, document=document_store(

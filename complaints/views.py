@@ -27,6 +27,7 @@ from .forms import (
     FilterForm,
     ListingSearchForm,
     ListingsForm,
+    MaintainForm,
     PlatformForm,
     ReasonForm,
     RightForm,
@@ -338,12 +339,29 @@ def complaint_detail(request, pk):
         raise Http404
     if complaint.status == Complaint.Status.DRAFT:
         return redirect("complaint_step", complaint.pk, "review")
+    return complaint_detail_page(request, complaint)
+
+
+def complaint_detail_page(request, complaint: Complaint, *, maintain_form: MaintainForm | None = None,
+                          status: int = 200):
+    """The filed complaint's page; ``maintain_form`` is a refused answer to a counter-notice, shown with its errors."""
     items = list(complaint.items.all())
+    # Each counter-notice (a missing one reads as None), with the form to maintain the complaint while it may
+    # still be answered.
+    counter_notices = []
+    for item in items:
+        if getattr(item, "counter_notice", None) is None:
+            continue
+        form = None
+        if services.counter_notice_answerable(item):
+            prefix = f"maintain-{item.pk}"
+            form = maintain_form if maintain_form and maintain_form.prefix == prefix else MaintainForm(prefix=prefix)
+        counter_notices.append((item, form))
     return render(request, "complaints/detail.html", {
         "complaint": complaint, "items": items, "summary": selectors.item_summaries([complaint]).get(complaint.pk, []),
         "withdrawable": {item.pk for item in items if services.workflow.can_move(item.state, "withdrawn")},
-        "history": selectors.complaint_history(complaint),
-    })
+        "history": selectors.complaint_history(complaint), "counter_notices": counter_notices,
+    }, status=status)
 
 
 @rights_holder_required

@@ -74,6 +74,7 @@ def _decided(item, now):
 # The deadline (or date) each move sets, by the state it moves into.
 DEADLINES = {
     State.IN_REVIEW: _review_due,
+    State.IN_DECISION: _review_due,  # reviewers decide by (the same working days as a first review)
     State.SELLER_NOTIFIED: _seller_window,
     State.COUNTER_NOTICED: _answer_window,
     State.REJECTED: _decided,

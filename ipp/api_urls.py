@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from complaints import api as complaints_api
+from complaints import api_review, api_seller
 from ipr import api as ipr_api
 
 from . import api
@@ -24,6 +25,18 @@ urlpatterns = [
     path("complaints/", complaints_api.ComplaintsApi.as_view(), name="api-complaint-list"),
     path("complaints/<int:pk>/", complaints_api.ComplaintDetailApi.as_view(), name="api-complaint-detail"),
     path("complaints/<int:pk>/withdraw/", complaints_api.ComplaintWithdrawApi.as_view(), name="api-complaint-withdraw"),
+    path("complaints/<int:pk>/items/<int:item_id>/accept-counter-notice/", complaints_api.CounterNoticeAcceptApi.as_view(),
+         name="api-complaint-item-accept-counter-notice"),
+    path("complaints/<int:pk>/items/<int:item_id>/maintain/", complaints_api.ComplaintMaintainApi.as_view(),
+         name="api-complaint-item-maintain"),
+    # Seller notices (complaints/api_seller.py): a notice's id is its complaint item's id.
+    path("notices/", api_seller.NoticesApi.as_view(), name="api-notice-list"),
+    path("notices/<int:item_id>/", api_seller.NoticeDetailApi.as_view(), name="api-notice-detail"),
+    path("notices/<int:item_id>/counter-notice/", api_seller.CounterNoticeFileApi.as_view(),
+         name="api-notice-counter-notice"),
+    # Reviewer decisions (complaints/api_review.py): a queue entry's id is its complaint item's id.
+    path("review/queue/", api_review.ReviewQueueApi.as_view(), name="api-review-queue"),
+    path("review/items/<int:item_id>/decide/", api_review.ItemDecideApi.as_view(), name="api-review-item-decide"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -174,10 +174,33 @@ def _thumbnail(content: bytes) -> bytes:
 
 
 def document_can_view(user, document: Document) -> bool:
-    """Its owner and the platform's reviewers and admins; nobody else."""
+    """Its owner, the platform's reviewers and admins, and the other side of a complaint for the evidence it
+    was sent; nobody else."""
     if not user.is_authenticated:
         return False
-    return document.owner_id == user.pk or user.is_platform_staff
+    if document.owner_id == user.pk or user.is_platform_staff:
+        return True
+    # One query, for the one side of a complaint the user can be.
+    return document.purpose == Document.Purpose.EVIDENCE and (
+        _complaint_evidence_for_seller(user, document) if user.is_seller else _counter_notice_evidence_for(user, document))
+
+
+def _counter_notice_evidence_for(user, document: Document) -> bool:
+    """The evidence of a seller's counter-notice is the complainant's to see: it answers that complaint."""
+    # Imported here: complaints builds on ipp, not the other way round.
+    from complaints.models import CounterNoticeEvidence
+
+    return CounterNoticeEvidence.objects.filter(document=document, counter_notice__item__complaint__complainant=user).exists()
+
+
+def _complaint_evidence_for_seller(user, document: Document) -> bool:
+    """A complaint's evidence is the seller's to see once the complaint reached it about one of its listings."""
+    from complaints.models import ComplaintEvidence, ComplaintItem
+
+    # One filter(): the listing and the notice are of the same item.
+    return ComplaintEvidence.objects.filter(
+        document=document, complaint__items__listing__shop__owner=user,
+        complaint__items__events__to_state=ComplaintItem.State.SELLER_NOTIFIED).exists()
 
 
 @login_required

@@ -6,7 +6,7 @@ notifies twice. The text is written in the user's language when it is created.
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .mail import send_notice
 from .models import Notification
@@ -28,3 +28,17 @@ def notify(user, *, kind: str, key: str, subject, text, url: str = "", email: bo
         link = settings.IPP_SITE_URL.rstrip("/") + url if url else ""
         send_notice(user, "notifications/email", {"subject": subject, "text": text, "link": link})
     return notification
+
+
+def notifications_mark_read(*, user) -> int:
+    """Mark every unread notification of ``user`` read; returns how many were unread."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# The badge stops counting here: "99+" says enough, and counting a user's whole backlog on every page does not.
+UNREAD_SHOWN = 99
+
+
+def unread_count(user) -> int:
+    """How many notifications ``user`` has not read, up to ``UNREAD_SHOWN + 1``: one query."""
+    return Notification.objects.filter(user=user, read_at__isnull=True)[:UNREAD_SHOWN + 1].count()

@@ -98,6 +98,7 @@ RIGHTS_HOLDERS = {"anonymous": LOGIN, "holder_a": OK, "holder_b": OK, "agent": O
 HOLDER_A_ONLY = {"anonymous": LOGIN, "holder_a": OK, "holder_b": NOT_FOUND, "agent": NOT_FOUND, "newcomer": NOT_FOUND,
                  "*": FORBIDDEN}
 EVIDENCE = {"anonymous": LOGIN, "holder_a": OK, "reviewer": OK, "admin": OK, "*": NOT_FOUND}
+SELLERS = {"anonymous": LOGIN, "seller": OK, "*": FORBIDDEN}
 
 PAGES = {
     # name: (method, url factory, posted data, {role: expected})
@@ -127,6 +128,13 @@ PAGES = {
     "evidence_of_a": ("get", lambda o: reverse("document", args=[o["evidence_a"].pk]), None, EVIDENCE),
     "evidence_thumbnail_of_a": ("get", lambda o: reverse("document", args=[o["evidence_a"].pk]) + "?thumb=1", None,
                                 EVIDENCE),
+    # Seller notices: the seller's own (none here), and an item on a listing it does not own (as if missing).
+    "seller_notices": ("get", lambda o: reverse("seller_notices"), None, SELLERS),
+    "seller_notice_of_a_item": ("get", lambda o: reverse("seller_notice", args=[o["items_a"][0].pk]), None,
+                                {**SELLERS, "seller": NOT_FOUND}),
+    "seller_counter_notice_on_a_item": (
+        "post", lambda o: reverse("seller_notice", args=[o["items_a"][0].pk]),
+        {"ground": "genuine", "statement": "Mine", "perjury_statement": "on"}, {**SELLERS, "seller": NOT_FOUND}),
 }
 
 
@@ -144,6 +152,7 @@ def test_every_role_gets_the_expected_answer_on_every_complaints_page(client, wo
 
 ANY_TOKEN = {"anonymous": UNAUTHORISED, "*": OK}
 HOLDER_A_ONLY_API = {"anonymous": UNAUTHORISED, "holder_a": OK, "*": NOT_FOUND}
+SELLERS_API = {"anonymous": UNAUTHORISED, "seller": OK, "*": FORBIDDEN}
 
 API = {
     # name: (method, url factory, body factory (objects, user), {role: expected})
@@ -166,6 +175,13 @@ API = {
                           {**HOLDER_A_ONLY_API, "holder_a": NOT_FOUND}),
     "complaint_withdraw_of_a": ("post", lambda o: f"/api/v1/complaints/{o['complaint_a'].pk}/withdraw/",
                                 lambda o, user: {}, HOLDER_A_ONLY_API),
+    # Seller notices: only sellers; an item on a listing the seller does not own is as if missing.
+    "notices_list": ("get", lambda o: "/api/v1/notices/", None, SELLERS_API),
+    "notice_of_a_item": ("get", lambda o: f"/api/v1/notices/{o['items_a'][0].pk}/", None,
+                         {**SELLERS_API, "seller": NOT_FOUND}),
+    "counter_notice_on_a_item": ("post", lambda o: f"/api/v1/notices/{o['items_a'][0].pk}/counter-notice/",
+                                 lambda o, user: {"statement": "Mine", "perjury_statement": True},
+                                 {**SELLERS_API, "seller": NOT_FOUND}),
     # The schema and its docs page describe the API to anyone; they hold no account's data.
     "schema": ("get", lambda o: "/api/v1/schema/", None, {"*": OK}),
     "docs": ("get", lambda o: "/api/v1/docs/", None, {"*": OK}),

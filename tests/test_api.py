@@ -206,7 +206,7 @@ def test_filing_creates_the_complaint_and_one_item_per_listing(trademark):
         "reason": "counterfeit", "source": "api"}
     assert body["items"][0] == {
         "id": items[0].pk, "url": first.url, "listing_id": first.listing_id, "title": "Sports shoe",
-        "seller": "Demo Shop", "status": "submitted",
+        "seller": "Demo Shop", "status": "submitted", "respond_by": None, "answer_by": None, "counter_notice": None,
         "events": [{"at": body["items"][0]["events"][0]["at"], "from": "", "to": "submitted", "reason": "filed",
                     "note": ""}]}
 

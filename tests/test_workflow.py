@@ -180,3 +180,12 @@ def test_copyright_points_count_once_per_complaint_on_aliexpress_but_per_listing
                 services.item_review_decide(reviewer=reviewer, item_id=item.pk, decision="accept")
             services.seller_silence_sweep(as_of=timezone.now() + dt.timedelta(days=4))
         assert PenaltyEntry.objects.filter(item__complaint=complaint).count() == expected
+
+
+def test_a_notice_is_written_in_the_sellers_language_not_the_workers(filed, reviewer, shop_owner, run_tasks):
+    shop_owner.language = "zh-hans"
+    shop_owner.save(update_fields=["language"])
+    with run_tasks():
+        services.item_review_decide(reviewer=reviewer, item_id=items(filed)[0].pk, decision="accept")
+    notice = Notification.objects.get(user=shop_owner)
+    assert "淘宝" in notice.text and "Taobao" not in notice.text

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ipp.context_processors.portal",
+                "ipp.context_processors.notifications",
             ],
         },
     },
