@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Complaint,
@@ -12,6 +13,7 @@ from .models import (
     Platform,
     Shop,
 )
+from .selectors import shops_with_points
 
 
 @admin.register(Platform)
@@ -30,12 +32,51 @@ class PlatformAdmin(admin.ModelAdmin):
         return False
 
 
+class RepeatInfringerFilter(admin.SimpleListFilter):
+    title = _("repeat infringer")
+    parameter_name = "repeat_infringer"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(repeat_infringer=self.value() == "yes")
+        return queryset
+
+
+class PenaltyEntryInline(admin.TabularInline):
+    model = PenaltyEntry
+    extra = 0
+    fields = ["points", "counted_as", "item", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # points come from takedowns, not by hand
+
+
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["name", "platform", "shop_id", "owner"]
-    list_filter = ["platform"]
+    """Sellers' shops with their penalty points; those at the threshold (IPP_REPEAT_INFRINGER_POINTS) are flagged."""
+
+    list_display = ["name", "platform", "shop_id", "owner", "points", "repeat_infringer"]
+    list_filter = [RepeatInfringerFilter, "platform"]
     search_fields = ["name", "shop_id", "owner__email"]
+    list_select_related = ["owner"]
     raw_id_fields = ["owner"]
+    inlines = [PenaltyEntryInline]
+
+    def get_queryset(self, request):
+        return shops_with_points()
+
+    @admin.display(description=_("penalty points"), ordering="points")
+    def points(self, shop) -> int:
+        return shop.points
+
+    @admin.display(description=_("repeat infringer"), boolean=True, ordering="points")
+    def repeat_infringer(self, shop) -> bool:
+        return shop.repeat_infringer
 
 
 @admin.register(Listing)

@@ -7,6 +7,8 @@ keyed by its event, a penalty by what it counts, a takedown of a removed listing
 nothing), so a task delivered twice, or an event the sweep picks up again, repeats nothing.
 """
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
@@ -17,9 +19,10 @@ from ipp.notifications import notify
 
 from .marketplaces import marketplace
 from .models import ComplaintItem, ComplaintItemEvent, PenaltyEntry
+from .selectors import penalty_points_of
 
 State = ComplaintItem.State
-EFFECTS_BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 def _url(name: str, *args) -> str:
@@ -86,9 +89,25 @@ def _penalty(event):
     complaint = item.complaint
     platform = complaint.platform
     per_complaint = platform.copyright_points_per_complaint and complaint.ipr and complaint.ipr.kind == "copyright"
-    PenaltyEntry.objects.get_or_create(
-        shop=item.listing.shop, counted_as=f"complaint:{complaint.pk}" if per_complaint else f"item:{item.pk}",
+    shop = item.listing.shop
+    entry, created = PenaltyEntry.objects.get_or_create(
+        shop=shop, counted_as=f"complaint:{complaint.pk}" if per_complaint else f"item:{item.pk}",
         defaults={"item": item, "points": platform.penalty_points_per_takedown})
+    if created and penalty_points_of(shop) - entry.points < settings.IPP_REPEAT_INFRINGER_POINTS <= penalty_points_of(shop):
+        _flag_repeat_infringer(shop)
+
+
+def _flag_repeat_infringer(shop) -> None:
+    """The shop's points just reached the threshold: every admin is told, once per shop."""
+    from accounts.models import User
+
+    facts = {"shop": shop.name, "points": settings.IPP_REPEAT_INFRINGER_POINTS}
+    for admin in User.objects.filter(role=User.Role.ADMIN, is_active=True):
+        with translation.override(admin.language or settings.LANGUAGE_CODE):
+            text = str(_("The shop “%(shop)s” on %(platform)s has reached %(points)s penalty points: a repeat "
+                         "infringer.")) % {**facts, "platform": shop.platform.label}
+        notify(admin, kind="repeat_infringer", key=f"repeat_infringer:{shop.pk}", email=False,
+               subject=_("a repeat infringer"), text=text, url=_url("admin:complaints_shop_change", shop.pk))
 
 
 def _taken_down(event):
@@ -128,15 +147,29 @@ EFFECTS = {
 
 
 def run_event_effects(event_ids: list[int]) -> int:
-    """Run the side effects of these events that have not run yet; returns how many events ran."""
-    events = (ComplaintItemEvent.objects.filter(pk__in=event_ids, effects_done_at__isnull=True)
-              .select_related("item__complaint__platform", "item__complaint__ipr", "item__complaint__complainant",
-                              "item__listing__shop__owner").order_by("pk"))
+    """Run the side effects of these events that have not run yet; returns how many events ran.
+
+    Each event is claimed under a row lock (SKIP LOCKED) for the time its steps take and marked
+    done in the same transaction, so a redelivered task and the sweep never run one event at the
+    same time, and a runner that dies before committing leaves it to be run again. A step that
+    fails (a marketplace API down) rolls its event back for the sweep and does not stop the others.
+    """
     ran = 0
-    for event in events:
-        for step in EFFECTS.get(event.to_state, []):
-            step(event)
-        with transaction.atomic():
-            ComplaintItemEvent.objects.filter(pk=event.pk, effects_done_at__isnull=True).update(effects_done_at=timezone.now())
+    for event_id in sorted(set(event_ids)):
+        try:
+            with transaction.atomic():
+                event = (ComplaintItemEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                         .filter(pk=event_id, effects_done_at__isnull=True)
+                         .select_related("item__complaint__platform", "item__complaint__ipr",
+                                         "item__complaint__complainant", "item__listing__shop__owner").first())
+                if event is None:
+                    continue  # done already, or being run by another worker right now
+                for step in EFFECTS.get(event.to_state, []):
+                    step(event)
+                event.effects_done_at = timezone.now()
+                event.save(update_fields=["effects_done_at"])
+        except Exception:  # noqa: BLE001 - one event's failure must not stop the batch; the sweep retries it
+            logger.exception("Side effects of complaint item event %s failed; the sweep will run them again", event_id)
+            continue
         ran += 1
     return ran

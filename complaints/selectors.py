@@ -4,7 +4,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateField,
@@ -14,10 +16,12 @@ from django.db.models import (
     Prefetch,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -29,6 +33,7 @@ from .models import (
     ComplaintItemEvent,
     CounterNotice,
     CounterNoticeEvidence,
+    Shop,
 )
 
 State = ComplaintItem.State
@@ -233,3 +238,18 @@ def item_for_review(item_id: int) -> ComplaintItem | None:
                 Prefetch("counter_notice__evidence", queryset=CounterNoticeEvidence.objects.select_related("document")),
                 Prefetch("events", queryset=ComplaintItemEvent.objects.select_related("actor").order_by("at", "pk")))
             .first())
+
+
+# --- Penalty points ---------------------------------------------------------------------------------------
+
+def penalty_points_of(shop) -> int:
+    """The points on the shop's record (a shop is one seller on one platform)."""
+    return shop.penalties.aggregate(total=Sum("points"))["total"] or 0
+
+
+def shops_with_points() -> QuerySet[Shop]:
+    """Every shop with its ``points`` and whether it is a ``repeat_infringer`` (points at the threshold or more)."""
+    return Shop.objects.annotate(
+        points=Coalesce(Sum("penalties__points"), 0),
+        repeat_infringer=Case(When(points__gte=settings.IPP_REPEAT_INFRINGER_POINTS, then=Value(True)),
+                              default=Value(False), output_field=BooleanField()))

@@ -26,7 +26,9 @@ def notify(user, *, kind: str, key: str, subject, text, url: str = "", email: bo
         return None  # sent already: a repeated delivery of the same event
     if email:
         link = settings.IPP_SITE_URL.rstrip("/") + url if url else ""
-        send_notice(user, "notifications/email", {"subject": subject, "text": text, "link": link})
+        # Mailed once the row is committed: a caller that rolls back (and runs again) mails once.
+        transaction.on_commit(lambda: send_notice(user, "notifications/email",
+                                                  {"subject": subject, "text": text, "link": link}))
     return notification
 
 

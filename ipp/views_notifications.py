@@ -22,6 +22,7 @@ KIND_LABELS = {
     "ipr_decision": _("Authentication"),
     "identity_decision": _("Identity"),
     "expiry_reminder": _("Expiry reminder"),
+    "repeat_infringer": _("Repeat infringer"),
 }
 
 

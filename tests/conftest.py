@@ -1,15 +1,25 @@
 """Shared fixtures: users built through the real services, and sample files."""
 
+import contextlib
 import io
+import logging
 import os
 import shutil
+import time
+from uuid import uuid4
 
 import pytest
+import redis
+from celery import signals
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from kombu import pools
+from kombu.utils.collections import eqhash
 from PIL import Image
 
 from accounts import services
 from accounts.models import User
+from ipp.celery import app
 from ipp.documents import PDF, PNG, CheckedUpload
 
 PASSWORD = "correct-horse-battery-staple"
@@ -241,3 +251,102 @@ def _english_after_each_test():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+# --- A real Celery worker on the test Redis (issues 2-5) ------------------------------------------------------
+
+def wait_for(condition, *, timeout=20.0, interval=0.1, message="condition"):
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(interval)
+
+
+def _drop_connections() -> None:
+    """Close and forget the broker connection and producer pools of the current
+    configuration (kombu keeps them in process-wide groups keyed by broker URL), and the
+    queue/routing caches built from it, so the next send uses the new configuration."""
+    key = eqhash(app.connection_for_write())  # describes the broker; does not connect
+    for group in (pools.producers, pools.connections):
+        pool = group.pop(key, None)
+        if pool is not None:
+            pool.force_close_all()
+    app.__dict__.pop("amqp", None)  # a cached_property: rebuilt on next use
+    app._pool = None
+
+
+@contextlib.contextmanager
+def celery_config(**overrides):
+    """Reconfigure ``ipp.celery.app`` for the duration, then put its configuration back."""
+    saved = {key: app.conf[key] for key in overrides}
+    _drop_connections()
+    app.conf.update(overrides)
+    try:
+        yield app
+    finally:
+        _drop_connections()
+        app.conf.update(saved)
+
+
+@pytest.fixture
+def redis_app():
+    """The project's app on the test Redis, with a queue nobody else consumes."""
+    queue = f"ipp-test-{uuid4().hex}"
+    with celery_config(
+        broker_url=settings.TEST_REDIS_URL,
+        task_default_queue=queue,
+        task_default_exchange=queue,
+        task_default_routing_key=queue,
+        # No pidbox queue: broadcasts of other workers on this Redis never reach ours.
+        worker_enable_remote_control=False,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=False,
+    ):
+        yield queue
+    # Leave nothing behind in Redis: the queue (empty by now) and kombu's binding keys for it.
+    client = redis.Redis.from_url(settings.TEST_REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"*{queue}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@contextlib.contextmanager
+def celery_leaves_logging_alone():
+    """Celery configures the root logger at worker start unless a ``setup_logging``
+    receiver exists; keep pytest's log capture (and the rest of the suite's logging)."""
+
+    def keep_logging(**kwargs):
+        return None
+
+    saved_env = {key: os.environ.get(key) for key in ("CELERY_LOG_LEVEL", "CELERY_LOG_FILE",
+                                                       "_MP_FORK_LOGLEVEL_", "_MP_FORK_LOGFILE_", "_MP_FORK_LOGFORMAT_")}
+    signals.setup_logging.connect(keep_logging, weak=False)
+    try:
+        yield
+    finally:
+        signals.setup_logging.disconnect(keep_logging)
+        logging.captureWarnings(False)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture
+def celery_worker(redis_app):
+    """A real worker (solo pool, in a thread) consuming only this test's Redis queue."""
+    with celery_leaves_logging_alone(), start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10,
+    ) as worker:
+        assert worker.consumer.connection.transport.driver_type == "redis"
+        assert [q.name for q in worker.consumer.task_consumer.queues] == [redis_app]
+        yield worker

@@ -22,8 +22,7 @@ from ipr import bulk, services
 from ipr.models import IPR, Attachment, IPREvent
 from ipr.tasks import run_import_job
 
-from .conftest import PASSWORD, checked_pdf, make_user, pdf_bytes, png_bytes
-from .test_celery_worker import celery_worker, redis_app, wait_for  # noqa: F401 (fixtures of the real-worker test)
+from .conftest import PASSWORD, checked_pdf, make_user, pdf_bytes, png_bytes, wait_for
 
 pytestmark = pytest.mark.django_db
 

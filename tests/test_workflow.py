@@ -189,3 +189,90 @@ def test_a_notice_is_written_in_the_sellers_language_not_the_workers(filed, revi
         services.item_review_decide(reviewer=reviewer, item_id=items(filed)[0].pk, decision="accept")
     notice = Notification.objects.get(user=shop_owner)
     assert "淘宝" in notice.text and "Taobao" not in notice.text
+
+
+def test_a_shop_reaching_the_threshold_is_flagged_to_admins_once_as_a_repeat_infringer(
+        filed, reviewer, admin_user, shop_owner, run_tasks, settings, client):
+    settings.IPP_REPEAT_INFRINGER_POINTS = 4  # two takedowns at Taobao's 2 points each
+    first, second, third = items(filed)
+    with run_tasks():
+        for item in (first, second, third):
+            services.item_review_decide(reviewer=reviewer, item_id=item.pk, decision="accept")
+    with run_tasks():
+        ComplaintItem.objects.filter(pk=first.pk).update(respond_by=timezone.now() - dt.timedelta(minutes=1))
+        services.seller_silence_sweep(as_of=timezone.now())
+    assert not Notification.objects.filter(user=admin_user, kind="repeat_infringer").exists()  # 2 points of 4
+    with run_tasks():
+        services.seller_silence_sweep(as_of=timezone.now() + dt.timedelta(days=4))  # the other two: 6 points
+    [flag] = Notification.objects.filter(user=admin_user, kind="repeat_infringer")
+    assert "Demo Shop" in flag.text and "4 penalty points" in flag.text
+    assert not Notification.objects.filter(user=reviewer, kind="repeat_infringer").exists()  # admins only
+
+    client.force_login(admin_user)
+    flagged = client.get("/admin/complaints/shop/?repeat_infringer=yes")
+    assert "Demo Shop" in flagged.content.decode()
+    assert "Demo Shop" not in client.get("/admin/complaints/shop/?repeat_infringer=no").content.decode()
+
+
+# --- Every illegal move is refused --------------------------------------------------------------------------
+
+ILLEGAL_MOVES = [(from_state, to_state) for from_state in ComplaintItem.State for to_state in ComplaintItem.State
+                 if to_state not in workflow.TRANSITIONS[from_state]]
+
+
+def an_item_in(state, *, complainant, reviewer, seller):
+    """One item of a filed complaint, sitting in ``state`` with the deadlines that state has (made as rows)."""
+    from complaints.models import Complaint
+
+    right = approve_ipr(make_ipr(complainant), reviewer=reviewer)
+    complaint = Complaint.objects.create(complainant=complainant, ipr=right, platform_id="taobao", reason="counterfeit",
+                                         status="open")
+    listing = make_listing(shop_name="Demo Shop", owner=seller)
+    later = timezone.now() + dt.timedelta(days=2)
+    return ComplaintItem.objects.create(complaint=complaint, listing=listing, listing_url=listing.url, state=state,
+                                        respond_by=later, answer_by=later,
+                                        held_from="in_review" if state == "held" else "")
+
+
+@pytest.mark.parametrize(("from_state", "to_state"), ILLEGAL_MOVES, ids=[f"{a}->{b}" for a, b in ILLEGAL_MOVES])
+def test_every_move_the_table_does_not_allow_is_refused_and_changes_nothing(
+        from_state, to_state, holder, reviewer, shop_owner, django_capture_on_commit_callbacks):
+    item = an_item_in(from_state, complainant=holder, reviewer=reviewer, seller=shop_owner)
+    with django_capture_on_commit_callbacks() as sent, pytest.raises(workflow.IllegalMove, match="cannot become"):
+        workflow.item_move(item_id=item.pk, to_state=to_state, actor=reviewer)
+    assert ComplaintItem.objects.get(pk=item.pk).state == from_state
+    assert not ComplaintItemEvent.objects.filter(item=item).exists()
+    assert sent == []  # no side effect was scheduled
+
+
+# Each action a person takes, and the one state it is taken from.
+ACTIONS = {
+    "accept": ("in_review", lambda item, who: services.item_review_decide(
+        reviewer=who["reviewer"], item_id=item.pk, decision="accept")),
+    "reject": ("in_review", lambda item, who: services.item_review_decide(
+        reviewer=who["reviewer"], item_id=item.pk, decision="reject", reason="use_not_found")),
+    "counter_notice": ("seller_notified", lambda item, who: services.counter_notice_file(
+        seller=who["seller"], item_id=item.pk, ground="genuine", statement="Invoices.", perjury_statement=True)),
+    "accept_counter_notice": ("counter_noticed", lambda item, who: services.counter_notice_accept(
+        user=who["complainant"], item_id=item.pk)),
+    "maintain": ("counter_noticed", lambda item, who: services.complaint_maintain(
+        user=who["complainant"], item_id=item.pk, note="The invoices are for another model.")),
+    "take_down": ("in_decision", lambda item, who: services.item_decide(
+        reviewer=who["reviewer"], item_id=item.pk, decision="take_down")),
+    "reinstate": ("in_decision", lambda item, who: services.item_decide(
+        reviewer=who["reviewer"], item_id=item.pk, decision="reinstate")),
+}
+OUT_OF_TURN = [(action, state) for action, (allowed, _act) in ACTIONS.items() for state in ComplaintItem.State
+               if state != allowed]
+
+
+@pytest.mark.parametrize(("action", "state"), OUT_OF_TURN, ids=[f"{a}@{s}" for a, s in OUT_OF_TURN])
+def test_every_action_out_of_its_state_is_refused_in_words_and_changes_nothing(
+        action, state, holder, reviewer, shop_owner):
+    item = an_item_in(state, complainant=holder, reviewer=reviewer, seller=shop_owner)
+    with pytest.raises(services.ActionRefused) as refused:
+        ACTIONS[action][1](item, {"reviewer": reviewer, "seller": shop_owner, "complainant": holder})
+    assert str(refused.value)  # a sentence for the page or the API, never an empty error
+    assert ComplaintItem.objects.get(pk=item.pk).state == state
+    assert not ComplaintItemEvent.objects.filter(item=item).exists()
+    assert not item.complaint.evidence.exists()
