@@ -125,3 +125,19 @@ def test_the_catalogue_is_written_in_a_few_queries_per_platform(catalogue, djang
     with django_assert_max_num_queries(1 + 7 * 6):
         rows = demo_catalogue.catalogue_seed(seller=None)
     assert {row.platform.code: row.added for row in rows if row.added} == {"lazada": 250}
+
+
+def test_the_demo_complaint_gives_the_reviewer_the_seller_and_the_holder_each_an_item_to_act_on(seeded):
+    from complaints import selectors
+    from complaints.models import Complaint, ComplaintItem
+
+    holder = User.objects.get(email="holder@demo.test")
+    seller = User.objects.get(email="seller@demo.test")
+    [complaint] = Complaint.objects.filter(complainant=holder)
+    assert sorted(complaint.items.values_list("state", flat=True)) == sorted(
+        ["in_review", "seller_notified", "counter_noticed", "in_decision"])
+    assert selectors.notices_to_answer_count(seller) == 1
+    assert selectors.items_awaiting_reviewer().count() == 2
+    assert ComplaintItem.objects.filter(complaint=complaint, listing__shop__owner=seller).count() == 4
+    seed()  # again: the same single complaint
+    assert Complaint.objects.filter(complainant=holder).count() == 1

@@ -10,7 +10,9 @@ from PIL import Image, ImageDraw
 
 from accounts import services
 from accounts.models import IdentityProof, User
-from complaints.demo_catalogue import DEMO_SHOP_NAME, catalogue_seed
+from complaints import services as complaint_services
+from complaints.demo_catalogue import DEMO_SHOP_ID, DEMO_SHOP_NAME, catalogue_seed
+from complaints.models import Complaint, Listing
 from ipp.documents import PNG, CheckedUpload
 from ipp.workdays import today_in_china
 from ipr import services as ipr_services
@@ -103,6 +105,8 @@ class Command(BaseCommand):
             for row in catalogue_seed(seller=User.objects.get(email="seller@demo.test")):
                 self.stdout.write(f"  catalogue {row.platform.name}: {row.listings} listings in {row.shops} shops, "
                                   f"{row.in_demo_shop} in {DEMO_SHOP_NAME} ({row.added} added)")
+            self._workflow(holder=User.objects.get(email="holder@demo.test"), reviewer=reviewer,
+                           seller=User.objects.get(email="seller@demo.test"))
         self.stdout.write(self.style.SUCCESS(f"Demo accounts ready (password {DEMO_PASSWORD})."))
 
     def _right(self, user: User, reviewer: User, *, kind, outcome, classes=(), attachment=None, letter=False,
@@ -126,6 +130,35 @@ class Command(BaseCommand):
             ipr_services.ipr_approve(ipr_id=ipr.pk, reviewer=reviewer, note="Demo seed")
         elif outcome == "failed":
             ipr_services.ipr_fail(ipr_id=ipr.pk, reviewer=reviewer, reason=reason, note=note)
+
+    def _workflow(self, *, holder: User, reviewer: User, seller: User) -> None:
+        """One complaint of the holder's against Demo Shop on Tmall, with an item at each step someone acts on: in
+        review (the reviewer), notified (the seller), counter-noticed (the holder), awaiting a decision (the reviewer).
+        Taobao is left free for the README's try-it story."""
+        if Complaint.objects.filter(complainant=holder).exists():
+            return
+        right = IPR.objects.get(filed_by=holder, kind="trademark", jurisdiction="CN", status=IPR.Status.APPROVED)
+        # The watch comes first and stays in review: a class 25 right against jewellery is one for the reviewer.
+        listings = sorted(Listing.objects.filter(platform_id="tmall", shop__shop_id=DEMO_SHOP_ID,
+                                                 title__contains="DEMOBRAND", status=Listing.Status.ACTIVE),
+                          key=lambda listing: (listing.category not in ("Watches & jewellery",), listing.pk))[:4]
+        complaint = complaint_services.complaint_file(
+            user=holder, platform_code="tmall", ipr_id=right.pk, reason="counterfeit", statements=True,
+            urls_text="\n".join(listing.url for listing in listings),
+            description="Test purchases: no hologram label, wrong stitching, DEMOBRAND logo misspelt on the tag.",
+            source=Complaint.Source.PORTAL)
+        complaint_services.complaint_review_start(complaint_id=complaint.pk)
+        in_review, notified, counter_noticed, in_decision = complaint.items.order_by("pk")
+        for item in (notified, counter_noticed, in_decision):
+            complaint_services.item_review_decide(reviewer=reviewer, item_id=item.pk, decision="accept",
+                                                  note="DEMOBRAND logo on the product photos; class 25 goods.")
+        for item in (counter_noticed, in_decision):
+            complaint_services.counter_notice_file(
+                seller=seller, item_id=item.pk, ground="genuine", perjury_statement=True,
+                statement="Bought from an authorised DEMOBRAND distributor in Guangzhou; invoices on request.")
+        complaint_services.complaint_maintain(user=holder, item_id=in_decision.pk,
+                                              note="The distributor named is not on our list of authorised partners.")
+        self.stdout.write(f"  demo complaint {complaint.reference}: one item at each step someone acts on")
 
     def _user(self, email, role, identity, category, name, country) -> User:
         user, created = User.objects.get_or_create(email=email, defaults={
