@@ -24,7 +24,7 @@ from ipp.api import (
 )
 
 from . import selectors, services
-from .models import ComplaintItem, Platform
+from .models import ComplaintItem, ItemRejectionReason, Platform
 from .views_review import DECISIONS, decision_problems, decision_take
 
 
@@ -103,7 +103,7 @@ class ItemDecideApi(APIView):
                                                "reinstate.")
         reason = serializers.CharField(
             required=False, allow_blank=True, default="", max_length=40,
-            help_text="reject only, and required there: " + ", ".join(services.RejectionReason.values) + ".")
+            help_text="reject only, and required there: " + ", ".join(ItemRejectionReason.values) + ".")
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
                                      help_text="For the record; the parties see it in the item's history. Required "
                                                "with the reason other.")

@@ -8,6 +8,7 @@ nothing), so a task delivered twice, or an event the sweep picks up again, repea
 """
 
 import logging
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from ipp.mail import send_to_addresses
 from ipp.notifications import notify
 
 from .marketplaces import marketplace
@@ -45,20 +47,46 @@ def _tell(user, event, *, kind: str, subject, text, url: str) -> None:
     notify(user, kind=kind, key=f"event:{event.pk}", subject=subject, text=text, url=url)
 
 
-def _tell_complainant(event, *, kind, subject, text):
-    _tell(event.item.complaint.complainant, event, kind=kind, subject=subject, text=text,
-          url=_url("complaint_detail", event.item.complaint_id))
+def _tell_complainant(event, *, kind, subject, text, dmca_text=None):
+    """Notify whoever filed; a DMCA notice sent without an account is answered by email (``dmca_text`` where the
+    account holder's text offers what a notifier without an account cannot do)."""
+    complaint = event.item.complaint
+    if complaint.complainant is None:
+        _mail_dmca_notifier(event, subject=subject, text=dmca_text or text)
+    else:
+        _tell(complaint.complainant, event, kind=kind, subject=subject, text=text,
+              url=_url("complaint_detail", complaint.pk))
+
+
+def _mail_dmca_notifier(event, *, subject, text) -> None:
+    # The acknowledgement promised "we will write to you with the outcome". The event is claimed for
+    # this run (run_event_effects), and the mail leaves when that claim commits: once.
+    notice = getattr(event.item.complaint, "dmca", None)
+    if notice is None:
+        return
+    with translation.override(notice.language):
+        context = {"notice": notice, "subject": str(subject), "text": str(text) % _facts(event)}
+    transaction.on_commit(lambda: send_to_addresses([notice.email], language=notice.language,
+                                                    template="complaints/email/dmca_outcome", context=context))
 
 
 def _tell_seller(event, *, kind, subject, text):
     _tell(_seller(event.item), event, kind=kind, subject=subject, text=text, url=_url("seller_notice", event.item_id))
 
 
+def _at(moment) -> str:
+    """A deadline as the pages show it (the portal's time zone, China's), with its offset for a reader abroad."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment, ZoneInfo(settings.TIME_ZONE))
+    return f"{local:%Y-%m-%d %H:%M} (UTC{local.utcoffset().total_seconds() / 3600:+g})"
+
+
 def _facts(event) -> dict:
     item = event.item
     return {"title": item.listing.title, "ref": item.complaint.reference, "platform": item.complaint.platform.label,
-            "respond_by": item.respond_by.strftime("%Y-%m-%d %H:%M UTC") if item.respond_by else "",
-            "answer_by": item.answer_by.strftime("%Y-%m-%d %H:%M UTC") if item.answer_by else ""}
+            "respond_by": _at(item.respond_by), "answer_by": _at(item.answer_by),
+            "statement": getattr(getattr(item, "counter_notice", None), "statement", "")}
 
 
 def _notice_to_seller(event):
@@ -69,6 +97,8 @@ def _notice_to_seller(event):
 
 
 def _rejected(event):
+    if event.reason.startswith("dmca_"):
+        return  # a DMCA notice refused at intake: its notifier has one email for the whole notice (dmca.py)
     _tell_complainant(event, kind="decision", subject=_("a listing was not taken down"), text=_(
         "Your complaint %(ref)s about “%(title)s” was rejected after review."))
 
@@ -76,7 +106,9 @@ def _rejected(event):
 def _counter_noticed(event):
     _tell_complainant(event, kind="counter_notice_received", subject=_("a seller answered your complaint"), text=_(
         "The seller of “%(title)s” (complaint %(ref)s) filed a counter-notice. Accept it, or maintain your complaint "
-        "with more evidence, by %(answer_by)s; otherwise the platform decides."))
+        "with more evidence, by %(answer_by)s; otherwise the platform decides."), dmca_text=_(
+        "The seller of “%(title)s” filed a counter-notice to your DMCA notice %(ref)s. It says:\n\n%(statement)s\n\n"
+        "A reviewer decides after %(answer_by)s, and we will write to you with the outcome."))
 
 
 def _counter_accepted(event):

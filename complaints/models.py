@@ -390,6 +390,39 @@ class PenaltyEntry(models.Model):
         return f"{self.points} points to {self.shop_id} ({self.counted_as})"
 
 
+class ItemRejectionReason(models.TextChoices):
+    """Why a reviewer rejects a complaint item (the API takes the codes)."""
+
+    INVALID_LISTING = "invalid_listing", _("The listing is invalid (it cannot be found or shows no product).")
+    IPR_MISMATCH = "ipr_mismatch", _("The right does not match the listing (e.g. a class for clothing, a listing of jewellery).")
+    USE_NOT_FOUND = "use_not_found", _("The use of the right cannot be found in the listing.")
+    INSUFFICIENT_PROOF = "insufficient_proof", _("The evidence does not prove the listing is counterfeit.")
+    PARALLEL_GOODS = "parallel_goods", _("The goods appear genuine (parallel goods), which is not in itself infringement.")
+    JURISDICTION = "jurisdiction", _("The right is not valid in the platform's jurisdiction.")
+    OTHER = "other", _("Other (see the note).")
+
+
+# Why an item moved, in words, by the code its event records (a rejection's reason is one of ItemRejectionReason,
+# a DMCA notice's rejection "dmca_" and one of DmcaNotice.RejectionReason).
+MOVE_REASONS = {
+    "filed": _("filed"),
+    "review_started": _("into review"),
+    "accepted": _("accepted after review"),
+    "counter_notice": _("the seller filed a counter-notice"),
+    "counter_notice_accepted": _("the complainant accepted the counter-notice"),
+    "complaint_maintained": _("the complainant maintained the complaint"),
+    "no_counter_notice": _("no counter-notice within the window"),
+    "no_answer_to_counter_notice": _("the counter-notice was not answered within the window"),
+    "take_down": _("decided after the counter-notice"),
+    "reinstate": _("decided after the counter-notice"),
+    "withdrawn_by_complainant": _("withdrawn by the complainant"),
+    "ipr_withdrawn": _("the right's authentication was withdrawn"),
+    "ipr_reauthenticated": _("the right was authenticated again"),
+    **dict(ItemRejectionReason.choices),
+    **{f"dmca_{code}": label for code, label in DmcaNotice.RejectionReason.choices},
+}
+
+
 class ComplaintItemEvent(models.Model):
     """One row per move of an item: who, when, from, to, why."""
 
@@ -409,3 +442,8 @@ class ComplaintItemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.from_state} → {self.to_state}"
+
+    @property
+    def reason_label(self) -> str:
+        """Why the item moved, in words (a code no table knows is shown as it is)."""
+        return MOVE_REASONS.get(self.reason, self.reason)

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from .models import (
     ComplaintItemEvent,
     CounterNotice,
     CounterNoticeEvidence,
+    ItemRejectionReason,
     Listing,
     Platform,
 )
@@ -322,16 +323,6 @@ class ActionRefused(Exception):
     """The action cannot be taken on this item now (wrong state, window closed, not this user's); in words."""
 
 
-class RejectionReason(models.TextChoices):
-    INVALID_LISTING = "invalid_listing", _("The listing is invalid (it cannot be found or shows no product).")
-    IPR_MISMATCH = "ipr_mismatch", _("The right does not match the listing (e.g. a class for clothing, a listing of jewellery).")
-    USE_NOT_FOUND = "use_not_found", _("The use of the right cannot be found in the listing.")
-    INSUFFICIENT_PROOF = "insufficient_proof", _("The evidence does not prove the listing is counterfeit.")
-    PARALLEL_GOODS = "parallel_goods", _("The goods appear genuine (parallel goods), which is not in itself infringement.")
-    JURISDICTION = "jurisdiction", _("The right is not valid in the platform's jurisdiction.")
-    OTHER = "other", _("Other (see the note).")
-
-
 def _move(item_id: int, to_state: str, *, actor: User | None, reason: str = "", note: str = "",
           expected_state: str | None = None) -> ComplaintItem:
     try:
@@ -347,7 +338,7 @@ def item_review_decide(*, reviewer: User, item_id: int, decision: str, reason: s
         return _move(item_id, State.SELLER_NOTIFIED, actor=reviewer, reason="accepted", note=note,
                      expected_state=State.IN_REVIEW)
     if decision == "reject":
-        if reason not in RejectionReason.values:
+        if reason not in ItemRejectionReason.values:
             raise ActionRefused(_("Choose the reason of the rejection."))
         return _move(item_id, State.REJECTED, actor=reviewer, reason=reason, note=note, expected_state=State.IN_REVIEW)
     raise ActionRefused(_("The decision on an item in review is accept or reject."))

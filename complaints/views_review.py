@@ -24,7 +24,7 @@ from ipp import workdays
 from ipp.access import reviewer_required
 
 from . import selectors, services, workflow
-from .models import ComplaintItem
+from .models import ComplaintItem, ItemRejectionReason
 
 State = ComplaintItem.State
 
@@ -62,10 +62,10 @@ def decision_problems(*, decision: str, reason: str, note: str) -> dict[str, lis
     """What is wrong with a decision's input, by field (the page's form and the API's serializer both ask)."""
     if decision != "reject":
         return {}  # a reason is read only for a rejection
-    if reason not in services.RejectionReason.values:
+    if reason not in ItemRejectionReason.values:
         return {"reason": [_("Choose the reason of the rejection (one of: %(codes)s).") % {
-            "codes": ", ".join(services.RejectionReason.values)}]}
-    if reason == services.RejectionReason.OTHER and not note.strip():
+            "codes": ", ".join(ItemRejectionReason.values)}]}
+    if reason == ItemRejectionReason.OTHER and not note.strip():
         return {"note": [_("Explain the reason in the note.")]}
     return {}
 
@@ -83,7 +83,7 @@ class ItemDecisionForm(forms.Form):
     # Posted by the decision's button; the service checks the item's state still offers it.
     decision = forms.ChoiceField(choices=[(code, decision.label) for code, decision in DECISIONS.items()])
     reason = forms.ChoiceField(label=gettext_lazy("Reason of a rejection"), required=False,
-                               choices=[("", "—"), *services.RejectionReason.choices])
+                               choices=[("", "—"), *ItemRejectionReason.choices])
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=gettext_lazy("Kept in the item's history, which the parties see."))
@@ -130,9 +130,7 @@ def review_item(request, item_id):
         "item": item, "complaint": item.complaint, "ipr": ipr, "listing": item.listing, "form": form,
         "counter_notice": getattr(item, "counter_notice", None),  # a missing one reads as None
         "answer": _answer_to_counter_notice(item),
-        # A rejection's reason in words; the other moves' reasons are codes (filed, accepted, counter_notice, …).
-        "history": [(event, dict(services.RejectionReason.choices).get(event.reason, event.reason))
-                    for event in item.events.all()],
+        "history": item.events.all(),
         "decisions": [(code, DECISIONS[code]) for code in decisions_for(item.state)],
         "queue_tab": QUEUE_TAB.get(item.state, "complaint_items"),
         "letter_ok": ipr.letter_authorises(today) if ipr and ipr.needs_letter else None,

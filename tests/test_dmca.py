@@ -304,3 +304,48 @@ def test_the_queue_tab_and_the_review_page_cost_the_same_queries_for_many_rows(c
     bigger = file_notice([make_listing("taobao") for _ in range(6)])
     pages[2] = reverse("review_dmca", args=[bigger.pk])
     assert [queries(url) for url in pages] == one_row
+
+
+def test_the_notifier_without_an_account_is_written_to_with_the_counter_notice_and_each_outcome(
+        client, reviewer, run_tasks):
+    from accounts.models import User
+    from complaints import services
+
+    seller = make_user("copyshop@example.com", role=User.Role.SELLER)
+    listings = [make_listing("taobao", title=f"Pirated artbook {n}", shop_name="Copy Shop", owner=seller)
+                for n in range(2)]
+    notice = file_notice(listings, language="zh-hans")
+    client.force_login(reviewer)
+    with run_tasks():
+        client.post(reverse("review_dmca", args=[notice.pk]), {"decision": "approve", "note": ""})
+    answered, silent = notice.complaint.items.order_by("pk")
+    with run_tasks():
+        for item in (answered, silent):
+            services.item_review_decide(reviewer=reviewer, item_id=item.pk, decision="accept")
+        services.counter_notice_file(seller=seller, item_id=answered.pk, ground="own_right", perjury_statement=True,
+                                     statement="I drew these pages myself in 2019; registration attached.")
+    mail.outbox.clear()
+    with run_tasks():
+        services.seller_silence_sweep(as_of=silent.complaint.items.get(pk=silent.pk).respond_by)
+    [takedown] = [m for m in mail.outbox if m.to == ["ada@example.org"]]
+    assert "下架" in takedown.body  # in the language of the form
+
+    notice.language = "en"
+    notice.save(update_fields=["language"])
+    answered.refresh_from_db()
+    mail.outbox.clear()
+    with run_tasks():
+        services.complainant_silence_sweep(as_of=answered.answer_by)
+        services.item_decide(reviewer=reviewer, item_id=answered.pk, decision="reinstate")
+    [outcome] = [m for m in mail.outbox if m.to == ["ada@example.org"]]
+    assert "stays on sale" in outcome.body and "&#x27;" not in outcome.body
+    # The counter-notice itself reached the notifier (its copy, as DMCA §512(g) has it), earlier:
+    ComplaintItemEvent.objects.filter(item=answered, to_state="counter_noticed").update(effects_done_at=None)
+    mail.outbox.clear()
+    from complaints.effects import run_event_effects
+
+    with run_tasks():
+        run_event_effects(list(ComplaintItemEvent.objects.filter(item=answered, to_state="counter_noticed")
+                               .values_list("pk", flat=True)))
+    [copy] = [m for m in mail.outbox if m.to == ["ada@example.org"]]
+    assert "I drew these pages myself in 2019" in copy.body

@@ -55,6 +55,8 @@ def test_accepting_notifies_the_seller_and_opens_its_window(filed, reviewer, sho
     assert before + dt.timedelta(days=3) <= item.respond_by <= timezone.now() + dt.timedelta(days=3)
     [notice] = Notification.objects.filter(user=shop_owner)
     assert notice.kind == "notice_received" and "ACME copy 0" in notice.text
+    # The deadline as the seller's notice page shows it: China time, said so.
+    assert f"{timezone.localtime(item.respond_by):%Y-%m-%d %H:%M} (UTC+8)" in notice.text
     assert [m.to for m in mail.outbox] == [["shop@example.com"]]
 
 
