@@ -21,8 +21,10 @@ class PlatformAdmin(admin.ModelAdmin):
     """Each platform's rules are data: admins change windows, the jurisdiction rule and URL shapes here."""
 
     list_display = ["code", "name", "is_active", "requires_china_rights", "seller_response_days",
-                    "max_listings_per_complaint", "position"]
-    list_editable = ["is_active", "requires_china_rights", "seller_response_days", "max_listings_per_complaint", "position"]
+                    "complainant_answer_working_days", "penalty_points_per_takedown", "max_listings_per_complaint",
+                    "position"]
+    list_editable = ["is_active", "requires_china_rights", "seller_response_days", "complainant_answer_working_days",
+                     "penalty_points_per_takedown", "max_listings_per_complaint", "position"]
     readonly_fields = ["code"]
 
     def has_add_permission(self, request):

@@ -9,11 +9,14 @@ back when the module ends; each test runs in a savepoint within it (pytest-djang
 what one test changes (a withdrawal, a deleted draft) is undone before the next.
 """
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -98,6 +101,7 @@ RIGHTS_HOLDERS = {"anonymous": LOGIN, "holder_a": OK, "holder_b": OK, "agent": O
 HOLDER_A_ONLY = {"anonymous": LOGIN, "holder_a": OK, "holder_b": NOT_FOUND, "agent": NOT_FOUND, "newcomer": NOT_FOUND,
                  "*": FORBIDDEN}
 EVIDENCE = {"anonymous": LOGIN, "holder_a": OK, "reviewer": OK, "admin": OK, "*": NOT_FOUND}
+REVIEWERS = {"anonymous": LOGIN, "reviewer": OK, "admin": OK, "*": FORBIDDEN}
 SELLERS = {"anonymous": LOGIN, "seller": OK, "*": FORBIDDEN}
 
 PAGES = {
@@ -135,6 +139,19 @@ PAGES = {
     "seller_counter_notice_on_a_item": (
         "post", lambda o: reverse("seller_notice", args=[o["items_a"][0].pk]),
         {"ground": "genuine", "statement": "Mine", "perjury_statement": "on"}, {**SELLERS, "seller": NOT_FOUND}),
+    # The complainant's answer to a counter-notice: A's item (none to answer yet, so A is sent back to its page).
+    "counter_notice_accept_of_a": (
+        "post", lambda o: reverse("counter_notice_accept", args=[o["complaint_a"].pk, o["items_a"][0].pk]), {},
+        {**HOLDER_A_ONLY, "holder_a": MOVED}),
+    "complaint_maintain_of_a": (
+        "post", lambda o: reverse("complaint_maintain", args=[o["complaint_a"].pk, o["items_a"][0].pk]),
+        lambda o: {f"maintain-{o['items_a'][0].pk}-note": "It does not hold"}, {**HOLDER_A_ONLY, "holder_a": MOVED}),
+    # The reviewer's item page, and a decision posted on it (the item waits for no decision yet: sent back).
+    "review_item_of_a": ("get", lambda o: reverse("review_item", args=[o["items_a"][0].pk]), None, REVIEWERS),
+    "review_item_decide_of_a": ("post", lambda o: reverse("review_item", args=[o["items_a"][0].pk]),
+                                {"decision": "accept"}, {**REVIEWERS, "reviewer": MOVED, "admin": MOVED}),
+    # Everyone signed in has a notification list of its own.
+    "notifications": ("get", lambda o: reverse("notifications"), None, {"anonymous": LOGIN, "*": OK}),
 }
 
 
@@ -144,7 +161,7 @@ def test_every_role_gets_the_expected_answer_on_every_complaints_page(client, wo
     users, objects = world
     method, make_url, data, expected = PAGES[page]
     want = expected.get(role, expected.get("*"))
-    response = getattr(client_for(client, users[role]), method)(make_url(objects), data)
+    response = getattr(client_for(client, users[role]), method)(make_url(objects), data(objects) if callable(data) else data)
     assert outcome(response) == want, f"{role} {method.upper()} {page}: got {response.status_code}"
 
 
@@ -153,6 +170,7 @@ def test_every_role_gets_the_expected_answer_on_every_complaints_page(client, wo
 ANY_TOKEN = {"anonymous": UNAUTHORISED, "*": OK}
 HOLDER_A_ONLY_API = {"anonymous": UNAUTHORISED, "holder_a": OK, "*": NOT_FOUND}
 SELLERS_API = {"anonymous": UNAUTHORISED, "seller": OK, "*": FORBIDDEN}
+REVIEWERS_API = {"anonymous": UNAUTHORISED, "reviewer": OK, "admin": OK, "*": FORBIDDEN}
 
 API = {
     # name: (method, url factory, body factory (objects, user), {role: expected})
@@ -182,6 +200,17 @@ API = {
     "counter_notice_on_a_item": ("post", lambda o: f"/api/v1/notices/{o['items_a'][0].pk}/counter-notice/",
                                  lambda o, user: {"statement": "Mine", "perjury_statement": True},
                                  {**SELLERS_API, "seller": NOT_FOUND}),
+    # The complainant's answers: A's item awaits none yet (409 for A); as missing to other rights holders.
+    "accept_counter_notice_of_a": (
+        "post", lambda o: f"/api/v1/complaints/{o['complaint_a'].pk}/items/{o['items_a'][0].pk}/accept-counter-notice/",
+        lambda o, user: {}, {**HOLDER_A_ONLY_API, "holder_a": 409}),
+    "maintain_of_a": (
+        "post", lambda o: f"/api/v1/complaints/{o['complaint_a'].pk}/items/{o['items_a'][0].pk}/maintain/",
+        lambda o, user: {"note": "It does not hold"}, {**HOLDER_A_ONLY_API, "holder_a": 409}),
+    # Reviewers' queue and decisions: A's item waits for no decision yet (409 to reviewers).
+    "review_queue": ("get", lambda o: "/api/v1/review/queue/", None, REVIEWERS_API),
+    "review_decide_a_item": ("post", lambda o: f"/api/v1/review/items/{o['items_a'][0].pk}/decide/",
+                             lambda o, user: {"decision": "accept"}, {**REVIEWERS_API, "reviewer": 409, "admin": 409}),
     # The schema and its docs page describe the API to anyone; they hold no account's data.
     "schema": ("get", lambda o: "/api/v1/schema/", None, {"*": OK}),
     "docs": ("get", lambda o: "/api/v1/docs/", None, {"*": OK}),
@@ -287,6 +316,65 @@ def test_a_withdrawal_by_the_owner_moves_the_items(world):
     response = api_as(users["holder_a"]).post(f"/api/v1/complaints/{complaint.pk}/withdraw/", {}, format="json")
     assert response.status_code == OK
     assert set(complaint.items.values_list("state", flat=True)) == {ComplaintItem.State.WITHDRAWN}
+
+
+def _put(item, state: str) -> None:
+    later = timezone.now() + dt.timedelta(days=2)
+    ComplaintItem.objects.filter(pk=item.pk).update(state=state, respond_by=later, answer_by=later)
+
+
+def _answer_posts(client, user, complaint, item) -> None:
+    """Accept and maintain, on the page and by API."""
+    client_for(client, user)
+    client.post(reverse("counter_notice_accept", args=[complaint.pk, item.pk]), {})
+    client.post(reverse("complaint_maintain", args=[complaint.pk, item.pk]), {f"maintain-{item.pk}-note": "No."})
+    api = api_as(user)
+    api.post(f"/api/v1/complaints/{complaint.pk}/items/{item.pk}/accept-counter-notice/", {}, format="json")
+    api.post(f"/api/v1/complaints/{complaint.pk}/items/{item.pk}/maintain/", {"note": "No."}, format="json")
+
+
+@pytest.mark.parametrize("role", ["holder_b", "agent", "newcomer", "seller", "reviewer", "admin"])
+def test_another_account_cannot_answer_a_counter_notice_on_the_pages_or_the_api(client, world, role):
+    users, objects = world
+    complaint, item = objects["complaint_a"], objects["items_a"][0]
+    _put(item, ComplaintItem.State.COUNTER_NOTICED)
+    before = items_as_they_are(complaint)
+    _answer_posts(client, users[role], complaint, item)
+    assert items_as_they_are(complaint) == before
+
+
+def test_the_complainant_answering_its_counter_notice_moves_the_item(client, world):
+    """The control of the test above."""
+    users, objects = world
+    complaint, item = objects["complaint_a"], objects["items_a"][0]
+    _put(item, ComplaintItem.State.COUNTER_NOTICED)
+    _answer_posts(client, users["holder_a"], complaint, item)
+    assert ComplaintItem.objects.get(pk=item.pk).state == ComplaintItem.State.COUNTER_ACCEPTED
+
+
+def _decide_posts(client, user, item) -> None:
+    client_for(client, user)
+    client.post(reverse("review_item", args=[item.pk]), {"decision": "accept"})
+    api_as(user).post(f"/api/v1/review/items/{item.pk}/decide/", {"decision": "accept"}, format="json")
+
+
+@pytest.mark.parametrize("role", ["holder_a", "holder_b", "agent", "newcomer", "seller"])
+def test_only_reviewers_decide_an_item_on_the_page_or_the_api(client, world, role):
+    users, objects = world
+    complaint, item = objects["complaint_a"], objects["items_a"][0]
+    _put(item, ComplaintItem.State.IN_REVIEW)
+    before = items_as_they_are(complaint)
+    _decide_posts(client, users[role], item)
+    assert items_as_they_are(complaint) == before
+
+
+def test_a_reviewers_decision_moves_the_item(client, world):
+    """The control of the test above."""
+    users, objects = world
+    item = objects["items_a"][0]
+    _put(item, ComplaintItem.State.IN_REVIEW)
+    _decide_posts(client, users["reviewer"], item)
+    assert ComplaintItem.objects.get(pk=item.pk).state == ComplaintItem.State.SELLER_NOTIFIED
 
 
 # --- Another account's ids given as input on one's own objects ------------------------------------------
