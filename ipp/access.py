@@ -25,3 +25,4 @@ def role_required(*allowed: str):
 
 reviewer_required = role_required("reviewer", "admin")
 rights_holder_required = role_required("rights_holder")
+admin_required = role_required("admin")
