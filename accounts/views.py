@@ -1,16 +1,16 @@
-from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from complaints import reports as complaint_reports
 from complaints import selectors as complaint_selectors
-from complaints.dmca import dmca_queue
 from ipp import workdays
 from ipp.access import reviewer_required, rights_holder_required
+from ipp.review_queues import ITEM_TAB_STATE, QUEUE_TABS, queue_counts, queue_counts_with_overdue
 from ipp.reviews import review_page
 from ipr import selectors as ipr_selectors
 
@@ -35,13 +35,10 @@ def dashboard(request):
             events=AccountEvent.objects.filter(user=user)[:8],
             ipr_summary=ipr_selectors.status_counts(user),
             complaint_summary=complaint_selectors.status_counts(user),
+            holder_figures=complaint_reports.holder_figures(user=user),
         )
     if user.is_reviewer:
-        today = workdays.today_in_china()
-        context["queue_counts"] = {
-            name: queue().aggregate(pending=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
-            for name, queue in QUEUE_TABS.items()
-        }
+        context["queue_counts"] = queue_counts_with_overdue()
     if user.is_seller:
         context["notices_to_answer"] = complaint_selectors.notices_to_answer_count(user)
     return render(request, "accounts/dashboard.html", context)
@@ -104,26 +101,17 @@ def sole_account(request):
 
 # --- Reviewers -----------------------------------------------------------------------------
 
-# The oldest first; the full moderation queue (paging, claiming) comes with its own issue.
+# The oldest first, up to this many (the complaint items have their own queue page, with paging and claims).
 QUEUE_PAGE_ROWS = 200
-
-# One tab per kind of submission reviewers authenticate.
-QUEUE_TABS = {
-    "identity": selectors.identity_queue,
-    "sole_account": selectors.sole_account_queue,
-    "ipr": ipr_selectors.ipr_queue,
-    "dmca": dmca_queue,
-    # Complaint items: in review (accept or reject), and awaiting a decision after a counter-notice.
-    "complaint_items": partial(complaint_selectors.items_awaiting_reviewer, state="in_review"),
-    "item_decisions": partial(complaint_selectors.items_awaiting_reviewer, state="in_decision"),
-}
 
 
 @reviewer_required
 def review_queue(request):
     tab = request.GET.get("tab") if request.GET.get("tab") in QUEUE_TABS else "identity"
+    if tab in ITEM_TAB_STATE:
+        return redirect(f"{reverse('review_items')}?state={ITEM_TAB_STATE[tab]}")
     rows = QUEUE_TABS[tab]()
-    counts = {name: queue().count() for name, queue in QUEUE_TABS.items()}
+    counts = queue_counts()
     return render(request, "accounts/review_queue.html", {
         "tab": tab,
         "total": counts[tab],

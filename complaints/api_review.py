@@ -6,8 +6,10 @@ decision. Only reviewers and admins (403 for other roles). An input the decision
 decision the item's state does not allow (now: someone may have decided it first) answers 409 and changes nothing.
 """
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -22,9 +24,10 @@ from ipp.api import (
     paginated_response,
     validated,
 )
+from ipr.models import IPR
 
 from . import selectors, services
-from .models import ComplaintItem, ItemRejectionReason, Platform
+from .models import Complaint, ComplaintItem, ItemRejectionReason, Platform
 from .views_review import DECISIONS, decision_problems, decision_take
 
 
@@ -63,35 +66,122 @@ class QueueEntrySerializer(serializers.Serializer):
     ipr = QueueIprSerializer(source="complaint.ipr", allow_null=True,
                              help_text="The right complained under; null for a DMCA notice (a copyright work).")
     review_due_on = serializers.DateField(source="due_on", allow_null=True,
-                                          help_text="While in_review: the review is due by this day (China's working "
-                                                    "days); null otherwise.")
+                                          help_text="The review (in_review) or the decision (in_decision) is due by "
+                                                    "this day, counted in China's working days.")
     waiting_since = serializers.DateTimeField(allow_null=True, help_text="When the item moved into its state.")
     has_counter_notice = serializers.BooleanField()
+    complainant_in_good_faith = serializers.BooleanField(help_text="The complainant is a Good Faith member.")
+    claimed_by = serializers.SerializerMethodField(help_text="The email of the reviewer whose claim runs; null if none.")
+    claimed_until = serializers.SerializerMethodField(help_text="When that claim lapses; null if none.")
+
+    def _claim_runs(self, item) -> bool:
+        return bool(item.claimed_by_id and item.claimed_until and item.claimed_until > timezone.now())
+
+    def get_claimed_by(self, item) -> str | None:
+        return item.claimed_by.email if self._claim_runs(item) else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_claimed_until(self, item):
+        return serializers.DateTimeField().to_representation(item.claimed_until) if self._claim_runs(item) else None
+
+
+class QueueFilterSerializer(serializers.Serializer):
+    """The queue's filters, as the queue page has them (every one optional)."""
+
+    state = serializers.ChoiceField(choices=[state.value for state in selectors.AWAITING_REVIEWER], required=False,
+                                    help_text="in_review or in_decision; both when absent.")
+    platform = serializers.ChoiceField(choices=Platform.Code.choices, required=False)
+    ipr_kind = serializers.ChoiceField(choices=[*IPR.Kind.values, "dmca"], required=False,
+                                       help_text="The kind of the right complained under; dmca: DMCA notices.")
+    reason = serializers.ChoiceField(choices=Complaint.Reason.values, required=False)
+    complainant = serializers.CharField(required=False, max_length=100, help_text="Part of a name or email.")
+    good_faith = serializers.ChoiceField(choices=["members", "others"], required=False,
+                                         help_text="Complainants who are Good Faith members, or the others.")
+    breaching_sla = serializers.BooleanField(required=False, default=False, help_text="Only items past their due day.")
+    waited_days = serializers.IntegerField(required=False, min_value=1, max_value=365,
+                                           help_text="Only items waiting at least this many days.")
+    claims = serializers.ChoiceField(choices=["free", "mine"], required=False,
+                                     help_text="free: not claimed by another reviewer; mine: claimed by you.")
+    sort = serializers.ChoiceField(choices=selectors.QueueSort.values, required=False,
+                                   default=selectors.QueueSort.WAITING)
 
 
 class ReviewQueueApi(APIView):
     permission_classes = [IsAuthenticated, IsReviewer]
     pagination_class = Pagination
 
-    class FilterSerializer(serializers.Serializer):
-        state = serializers.ChoiceField(choices=[state.value for state in selectors.AWAITING_REVIEWER], required=False,
-                                        help_text="in_review or in_decision; both when absent.")
-        platform = serializers.ChoiceField(choices=Platform.Code.choices, required=False)
-
     @extend_schema(
-        operation_id="review_queue_list", tags=["review"], parameters=[FilterSerializer],
-        description="Complaint items waiting for a reviewer, the longest waiting first: in review (accept or "
-                    "reject) and awaiting a decision after a counter-notice (take down or reinstate).",
+        operation_id="review_queue_list", tags=["review"], parameters=[QueueFilterSerializer],
+        description="Complaint items waiting for a reviewer, the longest waiting first (or as `sort` asks): in "
+                    "review (accept or reject) and awaiting a decision after a counter-notice (take down or "
+                    "reinstate). Items another reviewer has claimed are listed with their claim; `claims=free` "
+                    "leaves them out.",
         responses={
             200: QueueEntrySerializer(many=True),
-            400: error_response(errors_of(FilterSerializer), "An unknown state or platform."),
+            400: error_response(errors_of(QueueFilterSerializer), "A filter with a value it does not take."),
             403: detail_response("Only reviewers decide complaint items."),
         },
     )
     def get(self, request):
-        filters = validated(self.FilterSerializer, request.query_params)
-        found = selectors.items_awaiting_reviewer(state=filters.get("state", ""), platform=filters.get("platform", ""))
+        filters = validated(QueueFilterSerializer, request.query_params)
+        found = selectors.review_queue(selectors.QueueFilters(**filters), reviewer=request.user)
         return paginated_response(view=self, rows=found, serializer_class=QueueEntrySerializer)
+
+
+class ClaimsApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewer]
+
+    class InputSerializer(QueueFilterSerializer):
+        count = serializers.IntegerField(min_value=1, max_value=settings.IPP_REVIEW_CLAIM_BATCH_MAX, required=False,
+                                         default=10, help_text="How many items to claim, in the queue's order.")
+        items = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=200,
+                                      help_text="Claim these items (when free) instead of the next ones in the queue.")
+
+    @extend_schema(
+        operation_id="review_claims_create", tags=["review"], request=InputSerializer,
+        description="Claim a batch of the queue for yourself: the next `count` items free for you that match the "
+                    "filters (those of the queue), or the `items` named. Other reviewers then see them claimed and "
+                    "cannot decide them until the claim lapses (IPP_REVIEW_CLAIM_MINUTES, 30 by default) or you "
+                    "release it; deciding an item ends its claim. Two reviewers claiming at once never get the "
+                    "same item.",
+        responses={
+            201: QueueEntrySerializer(many=True),
+            400: error_response(errors_of(InputSerializer), "A filter or count it does not take."),
+            403: detail_response("Only reviewers decide complaint items."),
+        },
+        examples=[OpenApiExample("The next ten trademark items on Taobao", request_only=True,
+                                 value={"count": 10, "platform": "taobao", "ipr_kind": "trademark"})],
+    )
+    def post(self, request):
+        data = validated(self.InputSerializer, request.data)
+        count, chosen = data.pop("count"), data.pop("items", None)
+        items = selectors.review_queue(selectors.QueueFilters(**data), reviewer=request.user)
+        if chosen is not None:
+            items, count = items.filter(pk__in=chosen), len(chosen)
+        claimed = services.items_claim(reviewer=request.user, items=items, count=count)
+        rows = {row.pk: row for row in selectors.review_queue(reviewer=request.user).filter(pk__in=claimed)}
+        return Response(QueueEntrySerializer([rows[pk] for pk in claimed if pk in rows], many=True).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class ClaimsReleaseApi(APIView):
+    permission_classes = [IsAuthenticated, IsReviewer]
+
+    class InputSerializer(serializers.Serializer):
+        items = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=200,
+                                      help_text="Release these of your claims; all of them when absent.")
+
+    class OutputSerializer(serializers.Serializer):
+        released = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="review_claims_release", tags=["review"], request=InputSerializer,
+        description="Give back your claims (all, or the `items` named) so other reviewers can take them.",
+        responses={200: OutputSerializer, 403: detail_response("Only reviewers decide complaint items.")},
+    )
+    def post(self, request):
+        data = validated(self.InputSerializer, request.data)
+        return Response({"released": services.items_release(reviewer=request.user, item_ids=data.get("items"))})
 
 
 class ItemDecideApi(APIView):

@@ -32,7 +32,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.selectors import filing_block_reason
 from ipp import bulk as jobs
 from ipp import workdays
 from ipp.bulk import EVERY_ROW, Column, ImportProblem, ImportRefused, code_of, read_csv, refuse
@@ -42,6 +41,7 @@ from ipr.models import IPR
 from .forms import StatementsForm
 from .listing_urls import EXAMPLE_URLS, ProductUrl, UrlProblem, read_line
 from .models import Complaint, Platform
+from .selectors import complaint_filing_block_reason
 from .services import FilingRefused, complaint_file, ipr_problem, listings_check, reasons_for
 
 # --- The columns -------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def complaint_import(*, user: User, csv_file: File, statements: bool, progress: 
     whole file. ``before_commit`` is called with the result inside the transaction that
     files the complaints, so what it writes commits with them or not at all.
     """
-    block = filing_block_reason(user)
+    block = complaint_filing_block_reason(user)
     if block:
         raise refuse(block)
     if not statements:
@@ -327,7 +327,7 @@ def complaint_import_job_create(*, user: User, csv_file: File, statements: bool)
     a file without the two statements, and a CSV over its size limit or empty. A job is
     only ever created with both statements made, so its run files with them.
     """
-    block = filing_block_reason(user)
+    block = complaint_filing_block_reason(user)
     if block:
         raise refuse(block)
     if not statements:

@@ -20,7 +20,7 @@ from ipp.mail import send_to_addresses
 from ipp.notifications import notify
 
 from .marketplaces import marketplace
-from .models import ComplaintItem, ComplaintItemEvent, PenaltyEntry
+from .models import ComplaintItem, ComplaintItemEvent, Listing, PenaltyEntry
 from .selectors import penalty_points_of
 
 State = ComplaintItem.State
@@ -91,12 +91,23 @@ def _facts(event) -> dict:
 
 def _notice_to_seller(event):
     marketplace().notify_seller(event.item)
+    if event.reason == "good_faith":  # a Good Faith member's notice: hidden at once, until the window decides
+        marketplace().hide(event.item.listing)
     _tell_seller(event, kind="notice_received", subject=_("a complaint against your listing"), text=_(
         "A complaint (%(ref)s) was filed against your %(platform)s listing “%(title)s”. If it does not infringe, "
         "file a counter-notice by %(respond_by)s; otherwise it is taken down then."))
 
 
+def _shown_again(event):
+    """A listing hidden by a Good Faith notice is shown again when the notice ends without a takedown."""
+    listing = event.item.listing
+    listing.refresh_from_db(fields=["status"])
+    if listing.status == Listing.Status.HIDDEN:
+        marketplace().put_back(listing)
+
+
 def _rejected(event):
+    _shown_again(event)
     if event.reason.startswith("dmca_"):
         return  # a DMCA notice refused at intake: its notifier has one email for the whole notice (dmca.py)
     _tell_complainant(event, kind="decision", subject=_("a listing was not taken down"), text=_(
@@ -112,6 +123,7 @@ def _counter_noticed(event):
 
 
 def _counter_accepted(event):
+    _shown_again(event)
     _tell_seller(event, kind="decision", subject=_("a complaint against your listing was closed"), text=_(
         "The complainant accepted your counter-notice: “%(title)s” stays on sale (complaint %(ref)s)."))
 
@@ -139,7 +151,7 @@ def _flag_repeat_infringer(shop) -> None:
             text = str(_("The shop “%(shop)s” on %(platform)s has reached %(points)s penalty points: a repeat "
                          "infringer.")) % {**facts, "platform": shop.platform.label}
         notify(admin, kind="repeat_infringer", key=f"repeat_infringer:{shop.pk}", email=False,
-               subject=_("a repeat infringer"), text=text, url=_url("admin:complaints_shop_change", shop.pk))
+               subject=_("a repeat infringer"), text=text, url=_url("admin_seller_ledger", shop.pk))
 
 
 def _taken_down(event):
@@ -161,6 +173,7 @@ def _reinstated(event):
 
 
 def _withdrawn(event):
+    _shown_again(event)
     if event.from_state in (State.SELLER_NOTIFIED, State.COUNTER_NOTICED, State.IN_DECISION):
         _tell_seller(event, kind="decision", subject=_("a complaint against your listing was withdrawn"), text=_(
             "The complainant withdrew complaint %(ref)s about “%(title)s”."))

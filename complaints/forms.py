@@ -4,9 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ipr.forms import MultipleDocumentField
+from ipr.models import IPR
 
 from .listing_urls import EXAMPLE_URLS
 from .models import Complaint, Platform
+from .selectors import SPOT_CHECKS, QueueFilters, QueueSort
 
 
 class PlatformForm(forms.Form):
@@ -107,3 +109,42 @@ class MaintainForm(forms.Form):
         error_messages={"required": _("Say why the counter-notice does not hold.")},
         widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleDocumentField(label=_("More evidence (PDF, JPEG or PNG, optional)"), required=False)
+
+
+class QueueFilterForm(forms.Form):
+    """The reviewers' queue of complaint items: filters, order and page size. Bad values are ignored, not refused
+    (a shared link keeps working)."""
+
+    state = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
+        ("in_review", "in_review"), ("in_decision", "in_decision"), (SPOT_CHECKS, SPOT_CHECKS)])
+    platform = forms.ModelChoiceField(label=_("Marketplace"), queryset=Platform.objects.all(), required=False,
+                                      to_field_name="code", empty_label=_("All marketplaces"))
+    ipr_kind = forms.ChoiceField(label=_("Right"), required=False,
+                                 choices=[("", _("Any kind")), *IPR.Kind.choices, ("dmca", _("DMCA notice"))])
+    reason = forms.ChoiceField(label=_("Reason"), required=False, choices=[("", _("Any reason")), *Complaint.Reason.choices])
+    complainant = forms.CharField(label=_("Complainant"), required=False, max_length=100,
+                                  widget=forms.TextInput(attrs={"placeholder": _("name or email")}))
+    good_faith = forms.ChoiceField(label=_("Good Faith"), required=False, choices=[
+        ("", _("Everyone")), ("members", _("Good Faith members")), ("others", _("Not members"))])
+    waited_days = forms.TypedChoiceField(label=_("Waiting"), required=False, coerce=int, empty_value=None, choices=[
+        ("", _("Any time")), (1, _("1 day or more")), (3, _("3 days or more")), (7, _("7 days or more"))])
+    claims = forms.ChoiceField(label=_("Claims"), required=False, choices=[
+        ("", _("All items")), ("free", _("Free for me")), ("mine", _("Claimed by me"))])
+    breaching_sla = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=QueueSort.choices)
+    size = forms.TypedChoiceField(label=_("Per page"), required=False, coerce=int, empty_value=25,
+                                  choices=[(25, "25"), (50, "50"), (100, "100")])
+
+    def filters(self) -> QueueFilters:
+        self.is_valid()  # invalid fields are left out of cleaned_data: they do not filter
+        data = self.cleaned_data
+        platform = data.get("platform")
+        return QueueFilters(
+            state=data.get("state") or "", platform=platform.code if platform else "",
+            ipr_kind=data.get("ipr_kind") or "", reason=data.get("reason") or "",
+            complainant=data.get("complainant") or "", good_faith=data.get("good_faith") or "",
+            breaching_sla=bool(data.get("breaching_sla")), waited_days=data.get("waited_days"),
+            claims=data.get("claims") or "", sort=data.get("sort") or QueueSort.WAITING)
+
+    def page_size(self) -> int:
+        return (self.cleaned_data.get("size") if self.is_valid() else None) or 25

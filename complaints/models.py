@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -116,6 +117,8 @@ class Listing(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
+        # A Good Faith member's notice hides the listing at once, until the seller's window decides it.
+        HIDDEN = "hidden", _("Hidden pending the seller's answer")
         REMOVED = "removed", _("Removed")
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="listings")
@@ -290,6 +293,14 @@ class DmcaNotice(models.Model):
         return f"DMCA notice {self.pk} from {self.email}"
 
 
+class SpotCheck(models.TextChoices):
+    """A reviewer's check of a sample of Good Faith members' items, which skipped review."""
+
+    PENDING = "pending", _("To check")
+    CONFIRMED = "confirmed", _("Confirmed")
+    UNFOUNDED = "unfounded", _("Unfounded")
+
+
 class ComplaintItem(models.Model):
     """One listing of a complaint, with its own state in the workflow (see ``complaints.workflow``)."""
 
@@ -320,11 +331,28 @@ class ComplaintItem(models.Model):
     respond_by = models.DateTimeField(null=True, blank=True)  # the seller's counter-notice window
     answer_by = models.DateTimeField(null=True, blank=True)  # the complainant's answer to a counter-notice
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the item moved into its current state: how long it has waited (the queue sorts by it).
+    state_since = models.DateTimeField(default=timezone.now)
+    # A reviewer's claim on the item while it waits for a reviewer: others see it taken until it lapses
+    # (IPP_REVIEW_CLAIM_MINUTES), so nothing stays stuck with a reviewer who left.
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Filed by a Good Faith member: it skipped manual review (the listing was hidden at once).
+    good_faith = models.BooleanField(default=False)
+    spot_check = models.CharField(max_length=10, choices=SpotCheck.choices, blank=True)
+    spot_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+    spot_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
         indexes = [
             models.Index(fields=["state"]),
+            models.Index(fields=["spot_check"], condition=Q(spot_check="pending"), name="item_spot_check_pending"),
+            # The reviewers' queue: items waiting for a reviewer, the longest waiting first.
+            models.Index(fields=["state_since", "id"], condition=Q(state__in=["in_review", "in_decision"]),
+                         name="item_awaiting_reviewer"),
             models.Index(fields=["respond_by"], condition=Q(state="seller_notified"), name="item_seller_window"),
             models.Index(fields=["answer_by"], condition=Q(state="counter_noticed"), name="item_answer_window"),
         ]
@@ -447,3 +475,71 @@ class ComplaintItemEvent(models.Model):
     def reason_label(self) -> str:
         """Why the item moved, in words (a code no table knows is shown as it is)."""
         return MOVE_REASONS.get(self.reason, self.reason)
+
+
+# --- The Good Faith Program and filing suspensions ----------------------------------------------------
+
+class GoodFaithMembership(models.Model):
+    """A complainant's standing in the Good Faith Program: a member's items skip manual review.
+
+    Granted, suspended and revoked by admins (``services.good_faith_change``), each change kept in
+    ``GoodFaithChange``. ``flagged_at`` is set when a member's record falls under the bar, for an admin to act.
+    """
+
+    class Status(models.TextChoices):
+        MEMBER = "member", _("Member")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    complainant = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="good_faith")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    since = models.DateTimeField()
+    flagged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Good Faith membership")
+        verbose_name_plural = _("Good Faith memberships")
+
+    def __str__(self) -> str:
+        return f"{self.complainant} ({self.status})"
+
+
+class GoodFaithChange(models.Model):
+    """One change of a complainant's Good Faith standing: who, when, what and why."""
+
+    class Action(models.TextChoices):
+        GRANT = "grant", _("Granted")
+        SUSPEND = "suspend", _("Suspended")
+        REVOKE = "revoke", _("Revoked")
+        FLAG = "flag", _("Flagged: the record fell under the bar")
+
+    complainant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")  # null: the portal (a flag)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.TextField(max_length=2000)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complainant_id}: {self.action} at {self.at:%Y-%m-%d}"
+
+
+class FilingSuspension(models.Model):
+    """A complainant barred from filing for a period, for notices repeatedly manifestly unfounded (DSA Art. 23)."""
+
+    complainant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="filing_suspensions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=2000)
+    starts_at = models.DateTimeField(auto_now_add=True)
+    ends_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="suspension_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.complainant_id}: no filing until {self.ends_at:%Y-%m-%d}"

@@ -3,28 +3,37 @@
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
     Count,
-    DateField,
     Exists,
     F,
+    Max,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
     When,
+    Window,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.selectors import filing_block_reason
+from ipp import workdays
 
 from .models import (
     Complaint,
@@ -33,7 +42,12 @@ from .models import (
     ComplaintItemEvent,
     CounterNotice,
     CounterNoticeEvidence,
+    FilingSuspension,
+    GoodFaithMembership,
+    PenaltyEntry,
+    Platform,
     Shop,
+    SpotCheck,
 )
 
 State = ComplaintItem.State
@@ -184,60 +198,165 @@ def notice_complainant(complaint: Complaint) -> tuple[str, str]:
     return (dmca.full_name, dmca.email) if dmca else ("", "")
 
 
-# --- Reviewer decisions: the items waiting for a reviewer ----------------------------------------------
+# --- The reviewers' queue: the items waiting for a reviewer, filtered, sorted and claimed -----------------
 
 # An item waits for a reviewer in review (accept or reject the complaint on it) and after a counter-notice
 # (take the listing down or reinstate it).
 AWAITING_REVIEWER = (State.IN_REVIEW, State.IN_DECISION)
 
 
-def _waiting_since():
-    """When the item moved into the state it is in (its latest move there)."""
-    latest = ComplaintItemEvent.objects.filter(item=OuterRef("pk"), to_state=OuterRef("state")).order_by("-at", "-pk")
-    return Subquery(latest.values("at")[:1])
+# The queue's third view: Good Faith members' items (which skipped review) sampled for a reviewer's check, while
+# their notice still stands (SpotCheck).
+SPOT_CHECKS = "spot_check"
+SPOT_CHECKABLE = (State.SELLER_NOTIFIED, State.COUNTER_NOTICED)
+
+
+class QueueSort(models.TextChoices):
+    WAITING = "waiting", _("Longest waiting first")
+    DUE = "due", _("Due soonest first")
+    NEWEST = "newest", _("Newest first")
+    PLATFORM = "platform", _("Marketplace")
+    COMPLAINANT = "complainant", _("Complainant")
+
+
+QUEUE_ORDER = {
+    QueueSort.WAITING: ["state_since", "pk"],
+    QueueSort.DUE: [F("review_due_on").asc(nulls_last=True), "state_since", "pk"],
+    QueueSort.NEWEST: ["-state_since", "-pk"],
+    QueueSort.PLATFORM: ["complaint__platform__position", "state_since", "pk"],
+    QueueSort.COMPLAINANT: ["complaint__complainant__complainant_name", "complaint__dmca__full_name", "state_since", "pk"],
+}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a reviewer narrows the queue to; every field empty (the default) is the whole queue, longest waiting first."""
+
+    state: str = ""  # in_review or in_decision (both when empty), or SPOT_CHECKS
+    platform: str = ""
+    ipr_kind: str = ""  # an IPR kind, or "dmca" for DMCA notices (a copyright work, no registered right)
+    reason: str = ""
+    complainant: str = ""  # part of the complainant's name or email
+    good_faith: str = ""  # "members" or "others"
+    breaching_sla: bool = False  # due before today (China's date)
+    waited_days: int | None = None  # waiting at least this many days
+    claims: str = ""  # "free" (free for the reviewer: unclaimed, lapsed or its own) or "mine"
+    sort: str = QueueSort.WAITING
+
+
+def _claimed_by_another(reviewer: User, now) -> Q:
+    return Q(claimed_by__isnull=False, claimed_until__gt=now) & ~Q(claimed_by=reviewer)
 
 
 def _review_rows(items: QuerySet[ComplaintItem]) -> QuerySet[ComplaintItem]:
+    members = GoodFaithMembership.objects.filter(complainant=OuterRef("complaint__complainant"),
+                                                 status=GoodFaithMembership.Status.MEMBER)
     return (items.annotate(
-                waiting_since=_waiting_since(),
-                due_on=Case(When(state=State.IN_REVIEW, then=F("review_due_on")), default=Value(None),
-                            output_field=DateField()),
-                has_counter_notice=Exists(CounterNotice.objects.filter(item=OuterRef("pk"))))
+                waiting_since=F("state_since"), due_on=F("review_due_on"),
+                has_counter_notice=Exists(CounterNotice.objects.filter(item=OuterRef("pk"))),
+                complainant_in_good_faith=Exists(members))
             .select_related("listing__shop", "complaint__platform", "complaint__ipr", "complaint__complainant",
-                            "complaint__dmca"))
+                            "complaint__dmca", "claimed_by"))
+
+
+def review_queue(filters: QueueFilters = QueueFilters(), *, reviewer: User | None = None,
+                 today: dt.date | None = None) -> QuerySet[ComplaintItem]:
+    """The items waiting for a reviewer that match ``filters``, in the order asked for (longest waiting first).
+
+    Each row carries ``waiting_since``, ``due_on`` (the day the review or decision is due, China's working days),
+    ``has_counter_notice``, ``complainant_in_good_faith`` and its claim, with the listing, its shop, the complaint, its
+    platform, right, complainant and DMCA notice joined: a page of rows is one query, whatever its size.
+    """
+    now = timezone.now()
+    if filters.state == SPOT_CHECKS:
+        found = ComplaintItem.objects.filter(spot_check=SpotCheck.PENDING, state__in=SPOT_CHECKABLE)
+    else:
+        found = ComplaintItem.objects.filter(state__in=[filters.state] if filters.state else AWAITING_REVIEWER)
+    if filters.platform:
+        found = found.filter(complaint__platform_id=filters.platform)
+    if filters.ipr_kind == "dmca":
+        found = found.filter(complaint__ipr__isnull=True)
+    elif filters.ipr_kind:
+        found = found.filter(complaint__ipr__kind=filters.ipr_kind)
+    if filters.reason:
+        found = found.filter(complaint__reason=filters.reason)
+    if filters.complainant:
+        text = filters.complainant.strip()
+        found = found.filter(Q(complaint__complainant__complainant_name__icontains=text)
+                             | Q(complaint__complainant__email__icontains=text)
+                             | Q(complaint__dmca__full_name__icontains=text) | Q(complaint__dmca__email__icontains=text))
+    if filters.breaching_sla:
+        found = found.filter(review_due_on__lt=today or workdays.today_in_china())
+    if filters.waited_days:
+        found = found.filter(state_since__lte=now - dt.timedelta(days=filters.waited_days))
+    if filters.claims == "mine" and reviewer is not None:
+        found = found.filter(claimed_by=reviewer, claimed_until__gt=now)
+    elif filters.claims == "free" and reviewer is not None:
+        found = found.exclude(_claimed_by_another(reviewer, now))
+    found = _review_rows(found)
+    if filters.good_faith:
+        found = found.filter(complainant_in_good_faith=filters.good_faith == "members")
+    return found.order_by(*QUEUE_ORDER.get(filters.sort, QUEUE_ORDER[QueueSort.WAITING]))
 
 
 def items_awaiting_reviewer(*, state: str = "", platform: str = "") -> QuerySet[ComplaintItem]:
-    """Items waiting for a reviewer (``state``: in_review or in_decision; both when empty), the longest waiting first.
-
-    Each row carries ``waiting_since``, ``due_on`` (the review's due date; None while awaiting a decision, which has
-    no deadline column: ``review_due_on`` keeps the review's) and ``has_counter_notice``, with the listing, its shop,
-    the complaint, its platform, right, complainant and DMCA notice joined: a page of rows is one query.
-    """
-    found = ComplaintItem.objects.filter(state__in=[state] if state else AWAITING_REVIEWER)
-    if platform:
-        found = found.filter(complaint__platform_id=platform)
-    return _review_rows(found).order_by(F("waiting_since").asc(nulls_first=True), "pk")
+    """The whole queue of one state (or both), longest waiting first: the queue tabs' counts and the demo's check."""
+    return review_queue(QueueFilters(state=state, platform=platform))
 
 
 def review_row(item_id: int) -> ComplaintItem | None:
-    """One item as ``items_awaiting_reviewer`` reads it, whatever its state (a decision is answered with it)."""
+    """One item as ``review_queue`` reads it, whatever its state (a decision is answered with it)."""
     return _review_rows(ComplaintItem.objects.filter(pk=item_id)).first()
+
+
+def claim_holder(item: ComplaintItem, reviewer: User, now=None) -> User | None:
+    """The other reviewer whose claim on ``item`` still runs, if any (the reviewer's own claim is no obstacle)."""
+    now = now or timezone.now()
+    if item.claimed_by_id and item.claimed_by_id != reviewer.pk and item.claimed_until and item.claimed_until > now:
+        return item.claimed_by
+    return None
+
+
+def next_item_for(reviewer: User, *, after: ComplaintItem | None = None) -> ComplaintItem | None:
+    """Where a reviewer goes next: its own claimed items first (longest waiting), then the first free item."""
+    now = timezone.now()
+    waiting = ComplaintItem.objects.filter(state__in=AWAITING_REVIEWER)
+    if after is not None:
+        waiting = waiting.exclude(pk=after.pk)
+    mine = waiting.filter(claimed_by=reviewer, claimed_until__gt=now).order_by("state_since", "pk").first()
+    return mine or waiting.exclude(_claimed_by_another(reviewer, now)).order_by("state_since", "pk").first()
 
 
 def item_for_review(item_id: int) -> ComplaintItem | None:
     """One complaint item, in any state, with everything its review page shows: the right and its documents, the
     listing, the complaint and its evidence, the counter-notice and its evidence, and every move oldest first."""
     return (ComplaintItem.objects.filter(pk=item_id)
-            .select_related("listing__shop", "complaint__platform", "complaint__complainant", "complaint__dmca",
-                            "complaint__ipr__filed_by", "complaint__ipr__certificate", "complaint__ipr__letter",
-                            "counter_notice")
+            .select_related("listing__shop__owner", "complaint__platform", "complaint__complainant",
+                            "complaint__dmca", "complaint__ipr__filed_by", "complaint__ipr__certificate",
+                            "complaint__ipr__letter", "counter_notice", "claimed_by")
             .prefetch_related(
                 "complaint__ipr__classes",
                 Prefetch("complaint__evidence", queryset=ComplaintEvidence.objects.select_related("document")),
                 Prefetch("counter_notice__evidence", queryset=CounterNoticeEvidence.objects.select_related("document")),
                 Prefetch("events", queryset=ComplaintItemEvent.objects.select_related("actor").order_by("at", "pk")))
             .first())
+
+
+def seller_record(shop: Shop) -> dict:
+    """What a reviewer weighs of the seller: its shop's points and how its earlier complaint items ended."""
+    outcomes = dict(ComplaintItem.objects.filter(listing__shop=shop).values_list("state").annotate(n=Count("pk"))
+                    .values_list("state", "n"))
+    points = penalty_points_of(shop)
+    return {"points": points, "taken_down": outcomes.get(State.TAKEN_DOWN, 0),
+            "kept": outcomes.get(State.COUNTER_ACCEPTED, 0) + outcomes.get(State.REINSTATED, 0),
+            "rejected": outcomes.get(State.REJECTED, 0),
+            "repeat_infringer": points >= settings.IPP_REPEAT_INFRINGER_POINTS}
+
+
+def sibling_items(item: ComplaintItem) -> QuerySet[ComplaintItem]:
+    """The other items of the item's complaint waiting for the same decision: the ones a bulk decision takes."""
+    return (ComplaintItem.objects.filter(complaint_id=item.complaint_id, state=item.state).exclude(pk=item.pk)
+            .select_related("listing", "claimed_by").order_by("pk"))
 
 
 # --- Penalty points ---------------------------------------------------------------------------------------
@@ -253,3 +372,130 @@ def shops_with_points() -> QuerySet[Shop]:
         points=Coalesce(Sum("penalties__points"), 0),
         repeat_infringer=Case(When(points__gte=settings.IPP_REPEAT_INFRINGER_POINTS, then=Value(True)),
                               default=Value(False), output_field=BooleanField()))
+
+
+# --- Admin area: sellers' penalty ledger, repeat infringers, platforms' change history ------------------
+
+
+
+# How the sellers' list may be ordered (its "sort" parameter); the shop's pk breaks ties, so pages are stable.
+PENALISED_SHOP_ORDERS = {
+    "points": (F("points").desc(), "pk"),
+    "points_asc": (F("points").asc(), "pk"),
+    "latest": (F("last_penalty_at").desc(), "pk"),
+    "shop": ("name", "pk"),
+}
+
+
+def _of_shop(aggregate, *, output_field=None):
+    """One figure of the shop's penalty entries, as a subquery: no join fans out the shop rows, no GROUP BY."""
+    per_shop = (PenaltyEntry.objects.filter(shop=OuterRef("pk")).order_by().values("shop")
+                .annotate(figure=aggregate).values("figure"))
+    return Subquery(per_shop[:1], output_field=output_field)
+
+
+def _takedowns_of_shop():
+    taken = (ComplaintItem.objects.filter(listing__shop=OuterRef("pk"), state=State.TAKEN_DOWN).order_by()
+             .values("listing__shop").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(taken[:1]), 0)
+
+
+def _with_penalty_figures(shops: QuerySet[Shop]) -> QuerySet[Shop]:
+    """Each shop with ``points``, ``repeat_infringer`` (as ``shops_with_points`` decides it), ``penalty_count`` (entries),
+    ``takedowns`` (its listings taken down: more than its entries where a platform counts copyright per complaint)
+    and ``last_penalty_at``; the platform and the seller's account joined."""
+    return (shops.annotate(
+                points=Coalesce(_of_shop(Sum("points")), 0),
+                penalty_count=Coalesce(_of_shop(Count("pk")), 0),
+                last_penalty_at=_of_shop(Max("created_at")),
+                takedowns=_takedowns_of_shop())
+            .annotate(repeat_infringer=Case(When(points__gte=settings.IPP_REPEAT_INFRINGER_POINTS, then=Value(True)),
+                                            default=Value(False), output_field=BooleanField()))
+            .select_related("platform", "owner"))
+
+
+def penalised_shops(*, platform: str = "", repeat_only: bool = False, search: str = "",
+                    order: str = "points") -> QuerySet[Shop]:
+    """Every shop with at least one penalty entry, as ``_with_penalty_figures`` reads it: a page of rows is one query.
+
+    ``repeat_only`` keeps the repeat infringers (points at IPP_REPEAT_INFRINGER_POINTS or more); ``search`` matches
+    the shop's name or id and the seller account's email or name; ``order`` is a key of ``PENALISED_SHOP_ORDERS``.
+    """
+    found = Shop.objects.filter(Exists(PenaltyEntry.objects.filter(shop=OuterRef("pk"))))
+    if platform:
+        found = found.filter(platform_id=platform)
+    if search:
+        found = found.filter(Q(name__icontains=search) | Q(shop_id__icontains=search)
+                             | Q(owner__email__icontains=search) | Q(owner__complainant_name__icontains=search))
+    found = _with_penalty_figures(found)
+    if repeat_only:
+        found = found.filter(points__gte=settings.IPP_REPEAT_INFRINGER_POINTS)
+    return found.order_by(*PENALISED_SHOP_ORDERS.get(order, PENALISED_SHOP_ORDERS["points"]))
+
+
+def penalised_shop(shop_pk: int) -> Shop | None:
+    """One shop with its penalty figures (``_with_penalty_figures``), whether or not it has any."""
+    return _with_penalty_figures(Shop.objects.filter(pk=shop_pk)).first()
+
+
+def shops_of_seller(owner: User) -> QuerySet[Shop]:
+    """All of a seller account's shops, on every platform, each with its penalty figures, in the platforms' order."""
+    return _with_penalty_figures(Shop.objects.filter(owner=owner)).order_by("platform__position", "platform_id", "name",
+                                                                            "pk")
+
+
+def penalty_ledger(shop: Shop) -> QuerySet[PenaltyEntry]:
+    """The shop's penalty entries, newest first, each with ``running_total`` (the shop's points once it was added),
+    ``per_complaint`` (it counts a whole complaint, under a platform's copyright rule, not one listing)
+    and ``listings_counted`` (the complaint's listings of this shop taken down; more than one only where the
+    entry counts a whole complaint), with the listing, the complaint, its platform, right, complainant and DMCA
+    notice joined: a page of entries is one query."""
+    taken_down = (ComplaintItem.objects.filter(complaint=OuterRef("item__complaint"), listing__shop=OuterRef("shop"),
+                                               state=State.TAKEN_DOWN)
+                  .order_by().values("complaint").annotate(n=Count("pk")).values("n"))
+    return (PenaltyEntry.objects.filter(shop=shop)
+            .annotate(running_total=Window(Sum("points"), order_by=[F("created_at").asc(), F("pk").asc()]),
+                      per_complaint=Case(When(counted_as__startswith="complaint:", then=Value(True)),
+                                         default=Value(False), output_field=BooleanField()),
+                      listings_counted=Coalesce(Subquery(taken_down[:1]), 1))
+            .select_related("item__listing", "item__complaint__platform", "item__complaint__ipr",
+                            "item__complaint__complainant", "item__complaint__dmca")
+            .order_by("-created_at", "-pk"))
+
+
+def _platform_log() -> QuerySet[LogEntry]:
+    return LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Platform))
+
+
+def platforms_with_last_change() -> QuerySet[Platform]:
+    """Every platform, in the lists' order, with when its settings last changed (``last_changed_at``) and by whom
+    (``last_changed_by``, an email): one query."""
+    latest = _platform_log().filter(object_id=OuterRef("pk")).order_by("-action_time", "-pk")
+    return Platform.objects.annotate(last_changed_at=Subquery(latest.values("action_time")[:1]),
+                                     last_changed_by=Subquery(latest.values("user__email")[:1]))
+
+
+def platform_history(platform: Platform) -> QuerySet[LogEntry]:
+    """Every recorded change of the platform's settings (this portal's page and the Django admin), newest first."""
+    return _platform_log().filter(object_id=platform.pk).select_related("user").order_by("-action_time", "-pk")
+
+
+# --- Who may file a complaint ------------------------------------------------------------------------------
+
+def filing_suspension_of(user: User, *, now: dt.datetime | None = None) -> FilingSuspension | None:
+    """The suspension barring the user from filing complaints now, if any."""
+    return (FilingSuspension.objects.filter(complainant=user, lifted_at__isnull=True, ends_at__gt=now or timezone.now())
+            .order_by("-ends_at").first())
+
+
+def complaint_filing_block_reason(user: User) -> str | None:
+    """Why this user may not file complaints now, in words for the user; None if it may: the account's standing
+    (``accounts.selectors.filing_block_reason``), then a filing suspension."""
+    blocked = filing_block_reason(user)
+    if blocked or not user.is_authenticated:
+        return blocked
+    suspension = filing_suspension_of(user)
+    if suspension is not None:
+        return _("You may not file complaints until %(until)s: %(reason)s") % {
+            "until": timezone.localtime(suspension.ends_at).strftime("%Y-%m-%d %H:%M"), "reason": suspension.reason}
+    return None

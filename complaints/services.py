@@ -9,19 +9,20 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import filing_block_reason
 from ipp import workdays
 from ipp.documents import CheckedUpload, document_store
 from ipp.models import Document
 from ipp.tasks import enqueue
 from ipr.models import IPR
 
-from . import workflow
+from . import good_faith, workflow
 from .listing_urls import ProductUrl, UrlProblem, read_lines
 from .marketplaces import marketplace
 from .models import (
@@ -31,10 +32,13 @@ from .models import (
     ComplaintItemEvent,
     CounterNotice,
     CounterNoticeEvidence,
+    GoodFaithMembership,
     ItemRejectionReason,
     Listing,
     Platform,
+    SpotCheck,
 )
+from .selectors import AWAITING_REVIEWER, claim_holder, complaint_filing_block_reason
 
 State = ComplaintItem.State
 MAX_EVIDENCE_FILES = 20
@@ -140,7 +144,7 @@ def _filing_errors(*, user: User, platform: Platform | None, ipr: IPR | None, re
                    statements: bool) -> tuple[dict[str, list], ListingsCheck | None]:
     """Everything wrong with a complaint as it would be filed, by input."""
     errors: dict[str, list] = {}
-    blocked = filing_block_reason(user)
+    blocked = complaint_filing_block_reason(user)
     if blocked:
         errors["__all__"] = [blocked]
     if platform is None or not platform.is_active:
@@ -332,15 +336,63 @@ def _move(item_id: int, to_state: str, *, actor: User | None, reason: str = "", 
         raise ActionRefused(str(illegal)) from illegal
 
 
+# --- Claims on the reviewers' queue -------------------------------------------------------------------
+
+def items_claim(*, reviewer: User, items: QuerySet[ComplaintItem], count: int) -> list[int]:
+    """Claim the first ``count`` of ``items`` still waiting for a reviewer and free for ``reviewer`` (unclaimed, lapsed
+    or its own), for IPP_REVIEW_CLAIM_MINUTES; returns their ids in ``items``' order.
+
+    Two reviewers claiming at once never get one item: each locks the rows it takes (skipping rows another
+    claim holds) and its UPDATE re-checks that each is still free.
+    """
+    count = max(0, min(count, settings.IPP_REVIEW_CLAIM_BATCH_MAX))
+    now = timezone.now()
+    free = Q(claimed_by__isnull=True) | Q(claimed_until__lte=now) | Q(claimed_by=reviewer)
+    with transaction.atomic():
+        ids = list(items.filter(free, state__in=AWAITING_REVIEWER).select_for_update(skip_locked=True, of=("self",))
+                   .values_list("pk", flat=True)[:count])
+        claimed = set(ComplaintItem.objects.filter(free, pk__in=ids, state__in=AWAITING_REVIEWER).values_list("pk", flat=True))
+        ComplaintItem.objects.filter(pk__in=claimed).update(
+            claimed_by=reviewer, claimed_until=now + dt.timedelta(minutes=settings.IPP_REVIEW_CLAIM_MINUTES))
+    return [pk for pk in ids if pk in claimed]
+
+
+def items_release(*, reviewer: User, item_ids: Iterable[int] | None = None) -> int:
+    """Give back the reviewer's claims (all of them when ``item_ids`` is None); returns how many."""
+    mine = ComplaintItem.objects.filter(claimed_by=reviewer)
+    if item_ids is not None:
+        mine = mine.filter(pk__in=list(item_ids))
+    return mine.update(claimed_by=None, claimed_until=None)
+
+
+class ClaimedByAnother(ActionRefused):
+    """Another reviewer's claim on the item still runs: it is theirs to decide."""
+
+
+def _reviewer_move(item_id: int, to_state: str, *, reviewer: User, reason: str, note: str,
+                   expected_state: str) -> ComplaintItem:
+    """A reviewer's decision: refused while another reviewer's claim on the item runs."""
+    with transaction.atomic():
+        item = ComplaintItem.objects.select_for_update(of=("self",)).select_related("claimed_by").filter(pk=item_id).first()
+        if item is None:
+            raise ComplaintItem.DoesNotExist
+        holder = claim_holder(item, reviewer)
+        if holder is not None:
+            raise ClaimedByAnother(_("%(reviewer)s has claimed this item until %(until)s; it is theirs to decide.") % {
+                "reviewer": holder.email, "until": timezone.localtime(item.claimed_until).strftime("%H:%M")})
+        return _move(item_id, to_state, actor=reviewer, reason=reason, note=note, expected_state=expected_state)
+
+
 def item_review_decide(*, reviewer: User, item_id: int, decision: str, reason: str = "", note: str = "") -> ComplaintItem:
     """A reviewer accepts an item in review (the seller is notified, the response window opens) or rejects it."""
     if decision == "accept":
-        return _move(item_id, State.SELLER_NOTIFIED, actor=reviewer, reason="accepted", note=note,
-                     expected_state=State.IN_REVIEW)
+        return _reviewer_move(item_id, State.SELLER_NOTIFIED, reviewer=reviewer, reason="accepted", note=note,
+                              expected_state=State.IN_REVIEW)
     if decision == "reject":
         if reason not in ItemRejectionReason.values:
             raise ActionRefused(_("Choose the reason of the rejection."))
-        return _move(item_id, State.REJECTED, actor=reviewer, reason=reason, note=note, expected_state=State.IN_REVIEW)
+        return _reviewer_move(item_id, State.REJECTED, reviewer=reviewer, reason=reason, note=note,
+                              expected_state=State.IN_REVIEW)
     raise ActionRefused(_("The decision on an item in review is accept or reject."))
 
 
@@ -349,8 +401,8 @@ def item_decide(*, reviewer: User, item_id: int, decision: str, reason: str = ""
     to_state = {"take_down": State.TAKEN_DOWN, "reinstate": State.REINSTATED}.get(decision)
     if to_state is None:
         raise ActionRefused(_("The decision after a counter-notice is take_down or reinstate."))
-    return _move(item_id, to_state, actor=reviewer, reason=reason or decision, note=note,
-                 expected_state=State.IN_DECISION)
+    return _reviewer_move(item_id, to_state, reviewer=reviewer, reason=reason or decision, note=note,
+                          expected_state=State.IN_DECISION)
 
 
 def _seller_item(seller: User, item_id: int) -> ComplaintItem:
@@ -428,24 +480,57 @@ def complaint_maintain(*, user: User, item_id: int, note: str, evidence: Iterabl
                      expected_state=State.COUNTER_NOTICED)
 
 
-def items_enter_review_sweep(*, as_of, dry_run: bool = False) -> int:
-    """Filed items go into review (the fast path is the task sent on filing; this catches what a lost message left).
-
-    A DMCA notice's items wait until a reviewer has checked who sent it.
-    """
-    due = ComplaintItem.objects.filter(state=State.SUBMITTED, complaint__status=Complaint.Status.OPEN).exclude(
+def _ready_to_start() -> QuerySet[ComplaintItem]:
+    """Filed items ready to move on; a DMCA notice's wait until a reviewer has checked who sent it."""
+    return ComplaintItem.objects.filter(state=State.SUBMITTED, complaint__status=Complaint.Status.OPEN).exclude(
         complaint__source=Complaint.Source.DMCA, complaint__dmca__status__in=["pending", "rejected"])
+
+
+def _of_members(items: QuerySet[ComplaintItem]) -> QuerySet[ComplaintItem]:
+    return items.filter(complaint__complainant__good_faith__status=GoodFaithMembership.Status.MEMBER)
+
+
+def items_enter_review_sweep(*, as_of, dry_run: bool = False) -> int:
+    """Filed items go into review, or a Good Faith member's straight to the seller's notice (the fast path is the
+    task sent on filing; this catches what a lost message left)."""
+    due = _ready_to_start()
+    members = list(_of_members(due).values_list("pk", flat=True)[:workflow.BATCH_SIZE])
     if dry_run:
         return due.count()
-    return workflow.items_move_due(due, from_state=State.SUBMITTED, to_state=State.IN_REVIEW, reason="review_started")
+    return (good_faith.start_for_member(members)
+            + workflow.items_move_due(due.exclude(pk__in=_of_members(due).values("pk")), from_state=State.SUBMITTED,
+                                      to_state=State.IN_REVIEW, reason="review_started"))
 
 
 def complaint_review_start(*, complaint_id: int) -> int:
-    """Put a filed complaint's waiting items into review (what the sweep does, for one complaint)."""
-    due = ComplaintItem.objects.filter(complaint_id=complaint_id, state=State.SUBMITTED,
-                                       complaint__status=Complaint.Status.OPEN).exclude(
-        complaint__source=Complaint.Source.DMCA, complaint__dmca__status__in=["pending", "rejected"])
+    """Move a filed complaint's waiting items on (what the sweep does, for one complaint): into review, or, for a
+    Good Faith member, straight to the seller's notice."""
+    due = _ready_to_start().filter(complaint_id=complaint_id)
+    members = list(_of_members(due).values_list("pk", flat=True))
+    if members:
+        return good_faith.start_for_member(members)
     return workflow.items_move_due(due, from_state=State.SUBMITTED, to_state=State.IN_REVIEW, reason="review_started")
+
+
+def spot_check_decide(*, reviewer: User, item_id: int, outcome: str, reason: str = "", note: str = "") -> ComplaintItem:
+    """A reviewer's spot check of a Good Faith member's item, which skipped review: confirmed, or unfounded (the
+    item is rejected with the reason, its listing shown again, and the member's record counts it)."""
+    with transaction.atomic():
+        item = ComplaintItem.objects.select_for_update(of=("self",)).filter(pk=item_id).first()
+        if item is None:
+            raise ComplaintItem.DoesNotExist
+        if item.spot_check != SpotCheck.PENDING:
+            raise ActionRefused(_("This item is not waiting for a spot check."))
+        if outcome not in (SpotCheck.CONFIRMED, SpotCheck.UNFOUNDED):
+            raise ActionRefused(_("A spot check is confirmed or unfounded."))
+        if outcome == SpotCheck.UNFOUNDED and reason not in ItemRejectionReason.values:
+            raise ActionRefused(_("Choose the reason of the rejection."))
+        ComplaintItem.objects.filter(pk=item.pk).update(spot_check=outcome, spot_checked_by=reviewer,
+                                                        spot_checked_at=timezone.now())
+        if outcome == SpotCheck.CONFIRMED:
+            item.refresh_from_db()
+            return item  # nothing moves: the notice stands
+        return _move(item.pk, State.REJECTED, actor=reviewer, reason=reason, note=note)
 
 
 def seller_silence_sweep(*, as_of, dry_run: bool = False) -> int:

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from . import dmca, views, views_answers, views_bulk, views_review, views_seller
+from . import (
+    dmca,
+    views,
+    views_admin,
+    views_answers,
+    views_bulk,
+    views_good_faith,
+    views_review,
+    views_seller,
+)
+from .views_reports import admin_reports, admin_reports_export
 
 urlpatterns = [
     # Filing and Manage Complaints (complaints/views.py)
@@ -29,5 +39,19 @@ urlpatterns = [
     path("dmca/sent/<str:token>/", dmca.dmca_sent, name="dmca_sent"),
     path("review/dmca/<int:pk>/", dmca.review_dmca, name="review_dmca"),
     # Reviewer decisions (complaints/views_review.py)
+    path("review/items/", views_review.review_items, name="review_items"),
     path("review/items/<int:item_id>/", views_review.review_item, name="review_item"),
+    path("review/items/<int:item_id>/claim/", views_review.review_item_claim, name="review_item_claim"),
+    path("review/items/<int:item_id>/spot-check/", views_review.review_item_spot_check, name="review_item_spot_check"),
+    # Admin area: sellers' penalty points and the platforms' settings (complaints/views_admin.py)
+    path("admin-area/sellers/", views_admin.admin_sellers, name="admin_sellers"),
+    path("admin-area/sellers/<int:shop_pk>/", views_admin.admin_seller_ledger, name="admin_seller_ledger"),
+    path("admin-area/platforms/", views_admin.admin_platforms, name="admin_platforms"),
+    path("admin-area/platforms/<str:code>/", views_admin.admin_platform_edit, name="admin_platform_edit"),
+    # Admins' reports (complaints/views_reports.py)
+    path("admin-area/good-faith/", views_good_faith.admin_good_faith, name="admin_good_faith"),
+    path("admin-area/good-faith/<int:user_id>/", views_good_faith.admin_good_faith_complainant,
+         name="admin_good_faith_complainant"),
+    path("admin-area/reports/", admin_reports, name="admin_reports"),
+    path("admin-area/reports.csv", admin_reports_export, name="admin_reports_export"),
 ]

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import filing_block_reason
 from ipp import workdays
 from ipp.access import rights_holder_required
 from ipr.models import IPR
@@ -35,6 +34,7 @@ from .forms import (
 )
 from .marketplaces import marketplace
 from .models import Complaint, Listing
+from .selectors import complaint_filing_block_reason
 
 STEPS = [
     ("platform", gettext_lazy("Platform")),
@@ -100,7 +100,7 @@ def _leaving_unchosen(request, form) -> bool:
 
 
 def _blocked(request):
-    reason = filing_block_reason(request.user)
+    reason = complaint_filing_block_reason(request.user)
     if reason:
         return render(request, "complaints/blocked.html", {"block_reason": reason}, status=403)
     return None
@@ -327,7 +327,7 @@ def complaint_list(request):
     return render(request, "complaints/list.html", {
         "form": form, "page": page, "rows": [(c, summaries.get(c.pk, [])) for c in page.object_list],
         "drafts": selectors.drafts_of(request.user), "query": query.urlencode(),
-        "filtered": any(form.filters().values()), "block_reason": filing_block_reason(request.user),
+        "filtered": any(form.filters().values()), "block_reason": complaint_filing_block_reason(request.user),
     })
 
 

@@ -5,13 +5,13 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.selectors import filing_block_reason
 from ipp import workdays
 from ipp.access import rights_holder_required
 from ipp.bulk import ImportRefused, csv_download, import_job_page, recent_import_jobs
 from ipp.models import ImportJob
 
 from . import bulk
+from .selectors import complaint_filing_block_reason
 
 KIND = ImportJob.Kind.COMPLAINTS
 
@@ -20,7 +20,7 @@ KIND = ImportJob.Kind.COMPLAINTS
 @require_http_methods(["GET", "POST"])
 def complaint_import(request):
     """Many complaints at once from a CSV of listings, filed by a worker: all of them, or none."""
-    block = filing_block_reason(request.user)
+    block = complaint_filing_block_reason(request.user)
     if block:
         return render(request, "complaints/blocked.html", {"block_reason": block},
                       status=403 if request.method == "POST" else 200)

@@ -23,10 +23,12 @@ State = ComplaintItem.State
 
 TRANSITIONS: dict[State, set[State]] = {
     # SUBMITTED → REJECTED: intake rejection (a DMCA notice whose notifier fails the identity check).
-    State.SUBMITTED: {State.IN_REVIEW, State.REJECTED, State.WITHDRAWN, State.HELD},
+    # SUBMITTED → SELLER_NOTIFIED: only for a Good Faith member's item, which skips review (good_faith.start_for_member).
+    State.SUBMITTED: {State.IN_REVIEW, State.SELLER_NOTIFIED, State.REJECTED, State.WITHDRAWN, State.HELD},
     State.IN_REVIEW: {State.REJECTED, State.SELLER_NOTIFIED, State.WITHDRAWN, State.HELD},
-    State.SELLER_NOTIFIED: {State.TAKEN_DOWN, State.COUNTER_NOTICED, State.WITHDRAWN, State.HELD},
-    State.COUNTER_NOTICED: {State.COUNTER_ACCEPTED, State.IN_DECISION, State.WITHDRAWN, State.HELD},
+    # → REJECTED after the notice: only a reviewer's spot check finding a Good Faith item unfounded (spot_check_decide).
+    State.SELLER_NOTIFIED: {State.TAKEN_DOWN, State.COUNTER_NOTICED, State.REJECTED, State.WITHDRAWN, State.HELD},
+    State.COUNTER_NOTICED: {State.COUNTER_ACCEPTED, State.IN_DECISION, State.REJECTED, State.WITHDRAWN, State.HELD},
     State.IN_DECISION: {State.TAKEN_DOWN, State.REINSTATED, State.WITHDRAWN, State.HELD},
     # A held item resumes where it was; withdrawing it stays possible.
     State.HELD: {State.SUBMITTED, State.IN_REVIEW, State.SELLER_NOTIFIED, State.COUNTER_NOTICED,
@@ -50,6 +52,11 @@ BATCH_SIZE = 2000
 def _effects_done(to_state: str) -> dict:
     """A move with nothing to do outside its row is done when recorded; the others wait for their worker."""
     return {} if to_state in EFFECTS else {"effects_done_at": timezone.now()}
+
+
+def _moved(now) -> dict:
+    """What every move resets: when the item entered its state, and any reviewer's claim (it was on the old state)."""
+    return {"state_since": now, "claimed_by": None, "claimed_until": None}
 
 
 def _review_due(item, now):
@@ -111,8 +118,9 @@ def item_move(*, item_id: int, to_state: str, actor=None, reason: str = "", note
         if (expected_state is not None and item.state != expected_state) or not can_move(item.state, to_state):
             raise IllegalMove(item, to_state)
         from_state = item.state
+        now = timezone.now()
+        changed = {**(DEADLINES[to_state](item, now) if to_state in DEADLINES else {}), **_moved(now)}
         item.state = to_state
-        changed = DEADLINES[to_state](item, timezone.now()) if to_state in DEADLINES else {}
         for name, value in changed.items():
             setattr(item, name, value)
         item.save(update_fields=["state", "updated_at", *changed])
@@ -141,7 +149,7 @@ def items_move_due(items: QuerySet[ComplaintItem], *, from_state: str, to_state:
                 return moved
             now = timezone.now()
             # Timed moves go to states whose deadline does not depend on the item (review due, decided at).
-            update = {"state": to_state, **(DEADLINES[to_state](None, now) if to_state in DEADLINES else {})}
+            update = {"state": to_state, **(DEADLINES[to_state](None, now) if to_state in DEADLINES else {}), **_moved(now)}
             ComplaintItem.objects.filter(pk__in=batch, state=from_state).update(**update, updated_at=now)
             events = ComplaintItemEvent.objects.bulk_create(
                 ComplaintItemEvent(item_id=pk, from_state=from_state, to_state=to_state, reason=reason,
@@ -183,7 +191,8 @@ def _move_in_batches(items, *, from_states, update: dict, to_state, reason: str)
             )
             if not batch:
                 return moved
-            ComplaintItem.objects.filter(pk__in=[row[0] for row in batch], state__in=from_states).update(**update)
+            ComplaintItem.objects.filter(pk__in=[row[0] for row in batch], state__in=from_states).update(
+                **update, **_moved(timezone.now()))
             ComplaintItemEvent.objects.bulk_create(
                 ComplaintItemEvent(item_id=pk, from_state=state, to_state=to_state(state, held_from), reason=reason,
                                    effects_done_at=timezone.now())  # holding and resuming reach nobody outside

@@ -37,6 +37,8 @@ urlpatterns = [
     # Reviewer decisions (complaints/api_review.py): a queue entry's id is its complaint item's id.
     path("review/queue/", api_review.ReviewQueueApi.as_view(), name="api-review-queue"),
     path("review/items/<int:item_id>/decide/", api_review.ItemDecideApi.as_view(), name="api-review-item-decide"),
+    path("review/claims/", api_review.ClaimsApi.as_view(), name="api-review-claims"),
+    path("review/claims/release/", api_review.ClaimsReleaseApi.as_view(), name="api-review-claims-release"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from django.utils import timezone
 
 from accounts.services import identity_expire_sweep
+from complaints.good_faith import good_faith_flag_sweep
 from complaints.services import (
     complainant_silence_sweep,
     item_effects_sweep,
@@ -42,6 +43,7 @@ SWEEPS: list[tuple[str, Callable[[dt.datetime, bool], int]]] = [
     ("counter-notices sent to a decision (no answer in time)",
      lambda as_of, dry_run: complainant_silence_sweep(as_of=as_of, dry_run=dry_run)),
     ("complaint item side effects run again", lambda as_of, dry_run: item_effects_sweep(as_of=as_of, dry_run=dry_run)),
+    ("Good Faith members under the bar flagged", lambda as_of, dry_run: good_faith_flag_sweep(as_of=as_of, dry_run=dry_run)),
     ("import jobs queued again (IPR and complaint uploads)", lambda as_of, dry_run: import_jobs_resend_sweep(as_of=as_of, dry_run=dry_run)),
 ]
 

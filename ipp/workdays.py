@@ -40,3 +40,18 @@ def due_date(submitted_at: dt.datetime, working_days: int) -> dt.date:
 
 def today_in_china() -> dt.date:
     return timezone.localtime(timezone.now(), timezone.get_fixed_timezone(8 * 60)).date()
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after ``start`` up to and including ``end``; negative when ``end`` is before ``start``.
+
+    ``working_days_between(today, due)`` is how many working days are left (0: due today), and
+    minus how many it is overdue by.
+    """
+    if end < start:
+        return -working_days_between(end, start)
+    days, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        days += is_working_day(day)
+    return days

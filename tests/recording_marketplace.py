@@ -32,6 +32,10 @@ class RecordingMarketplace(CatalogueMarketplace):
         type(self).calls["take_down", listing.pk] += 1
         super().take_down(listing)
 
+    def hide(self, listing) -> None:
+        type(self).calls["hide", listing.pk] += 1
+        super().hide(listing)
+
     def put_back(self, listing) -> None:
         type(self).calls["put_back", listing.pk] += 1
         super().put_back(listing)

@@ -274,6 +274,7 @@ def test_run_sweeps_as_of_a_later_day_moves_time_and_lists_each_sweep_with_its_c
         "  listings taken down (no counter-notice in time): changed 0",
         "  counter-notices sent to a decision (no answer in time): changed 0",
         "  complaint item side effects run again: changed 0",
+        "  Good Faith members under the bar flagged: changed 0",
         "  import jobs queued again (IPR and complaint uploads): changed 0",
     ]
     assert IPR.objects.get(pk=gone.pk).status == "withdrawn"
@@ -295,6 +296,7 @@ def test_run_sweeps_twice_changes_nothing_and_sends_nothing_the_second_time(hold
         "listings taken down (no counter-notice in time)": 0,
         "counter-notices sent to a decision (no answer in time)": 0,
         "complaint item side effects run again": 0,
+        "Good Faith members under the bar flagged": 0,
         "import jobs queued again (IPR and complaint uploads)": 0,
     }
     told = sorted((message.to[0], message.subject) for message in mail.outbox)

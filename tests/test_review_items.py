@@ -103,7 +103,7 @@ def listed_items(html: str) -> list[int]:
 def test_the_complaint_items_tab_lists_items_in_review_oldest_first_with_their_due_date(
         client, holder, right, reviewer, shop_owner, run_tasks, in_review):
     later = file_complaint(holder, right, run_tasks, titles=["ACME sandal"], owner=shop_owner)[0]
-    html = page_of(client, reviewer, reverse("review_queue") + "?tab=complaint_items")
+    html = page_of(client, reviewer, reverse("review_items") + "?state=in_review")
     assert listed_items(html) == [in_review.pk, later.pk]
     assert "ACME sandal" in html and in_review.complaint.reference in html
     assert in_review.review_due_on.isoformat() in html and "overdue" not in html
@@ -112,17 +112,17 @@ def test_the_complaint_items_tab_lists_items_in_review_oldest_first_with_their_d
 
 def test_an_item_past_its_review_due_date_is_marked_overdue(client, reviewer, in_review, monkeypatch):
     monkeypatch.setattr(workdays, "today_in_china", lambda: in_review.review_due_on + dt.timedelta(days=1))
-    html = page_of(client, reviewer, reverse("review_queue") + "?tab=complaint_items")
-    assert f'{in_review.review_due_on.isoformat()} · overdue' in html
+    html = page_of(client, reviewer, reverse("review_items") + "?state=in_review")
+    assert re.search(rf'{in_review.review_due_on.isoformat()}<div class="small ipp-overdue">overdue', html)
     dashboard = page_of(client, reviewer, reverse("dashboard"))
     assert "1 overdue" in dashboard
 
 
 def test_the_awaiting_decision_tab_lists_only_items_after_a_counter_notice(client, reviewer, in_review, in_decision):
-    html = page_of(client, reviewer, reverse("review_queue") + "?tab=item_decisions")
+    html = page_of(client, reviewer, reverse("review_items") + "?state=in_decision")
     assert listed_items(html) == [in_decision.pk]
     assert "Waiting since" in html and reverse("review_item", args=[in_decision.pk]) in html
-    assert listed_items(page_of(client, reviewer, reverse("review_queue") + "?tab=complaint_items")) == [in_review.pk]
+    assert listed_items(page_of(client, reviewer, reverse("review_items") + "?state=in_review")) == [in_review.pk]
 
 
 def test_the_dashboard_counts_items_to_review_and_to_decide(client, reviewer, in_review, in_decision):
@@ -141,7 +141,7 @@ def test_the_tabs_dashboard_and_api_queue_do_not_grow_with_their_rows(
         client, holder, right, reviewer, shop_owner, run_tasks, in_review, in_decision):
     client.force_login(reviewer)
     api = api_as(reviewer)
-    urls = [reverse("review_queue") + "?tab=complaint_items", reverse("review_queue") + "?tab=item_decisions",
+    urls = [reverse("review_items") + "?state=in_review", reverse("review_items") + "?state=in_decision",
             reverse("dashboard")]
 
     def api_queries():
@@ -201,7 +201,7 @@ def test_an_item_of_a_dmca_notice_shows_its_notifier_and_work_in_place_of_a_righ
         dmca.dmca_notice_verify(notice_id=notice.pk, reviewer=reviewer)
     item = notice.complaint.items.get()
     assert state_of(item) == "in_review"
-    queue = page_of(client, reviewer, reverse("review_queue") + "?tab=complaint_items")
+    queue = page_of(client, reviewer, reverse("review_items") + "?state=in_review")
     assert listed_items(queue) == [item.pk] and "ada@example.org" in queue and "copyright work (DMCA)" in queue
     html = page_of(client, reviewer, reverse("review_item", args=[item.pk]))
     assert "Engines of Thought (2021)" in html[html.index('id="dmca-work"'):]
@@ -217,7 +217,7 @@ def post_decision(client, user, item, **data):
 def test_accepting_notifies_the_seller_and_returns_to_the_queue(client, reviewer, in_review, shop_owner, run_tasks):
     with run_tasks():
         response = post_decision(client, reviewer, in_review, decision="accept", note="The logo is on the box.")
-    assert response.status_code == 302 and response["Location"].endswith("?tab=complaint_items")
+    assert response.status_code == 302 and response["Location"].endswith("?state=in_review")  # none left: the queue
     assert state_of(in_review) == "seller_notified"
     assert Notification.objects.get(user=shop_owner).kind == "notice_received"
     event = ComplaintItemEvent.objects.filter(item=in_review).latest("pk")
@@ -255,7 +255,7 @@ def test_rejecting_with_a_reason_rejects_and_records_it(client, reviewer, in_rev
 def test_taking_down_removes_the_listing(client, reviewer, in_decision, run_tasks):
     with run_tasks():
         response = post_decision(client, reviewer, in_decision, decision="take_down", note="Contract ended.")
-    assert response.status_code == 302 and response["Location"].endswith("?tab=item_decisions")
+    assert response.status_code == 302 and response["Location"].endswith("?state=in_decision")  # none left: the queue
     assert state_of(in_decision) == "taken_down"
     assert Listing.objects.get(pk=in_decision.listing_id).status == "removed"
 
@@ -303,10 +303,12 @@ def test_the_api_queue_lists_items_waiting_with_what_a_reviewer_needs(reviewer, 
                     "seller": "Demo Shop", "status": "active"},
         "ipr": {"id": right.pk, "kind": "trademark", "number": "30000777", "jurisdiction": "CN"},
         "review_due_on": in_review.review_due_on.isoformat(), "waiting_since": entry["waiting_since"],
-        "has_counter_notice": False,
+        "has_counter_notice": False, "complainant_in_good_faith": False, "claimed_by": None, "claimed_until": None,
     }
     decided = next(row for row in body["results"] if row["id"] == in_decision.pk)
-    assert (decided["state"], decided["has_counter_notice"], decided["review_due_on"]) == ("in_decision", True, None)
+    in_decision.refresh_from_db()  # the decision is due in working days from the move into in_decision
+    assert (decided["state"], decided["has_counter_notice"], decided["review_due_on"]) == (
+        "in_decision", True, in_decision.review_due_on.isoformat())
 
 
 def test_the_api_queue_filters_by_state_and_platform(reviewer, holder, right, run_tasks, in_review, in_decision):
@@ -396,7 +398,7 @@ def test_rights_holders_and_sellers_cannot_reach_the_page_or_the_api(client, req
     page = reverse("review_item", args=[in_review.pk])
     assert client.get(page).status_code == 403
     assert client.post(page, {"decision": "accept"}).status_code == 403
-    assert client.get(reverse("review_queue") + "?tab=complaint_items").status_code == 403
+    assert client.get(reverse("review_items") + "?state=in_review").status_code == 403
     api = api_as(user)
     assert api.get(QUEUE_URL).status_code == 403
     assert api.post(decide_url(in_review.pk), {"decision": "accept"}, format="json").status_code == 403

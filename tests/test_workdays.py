@@ -28,3 +28,14 @@ def test_due_date_uses_china_time_not_utc():
     assert workdays.due_date(submitted, 3) == d("2026-11-25")
     submitted_friday = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
     assert workdays.due_date(submitted_friday, 3) == d("2026-11-25")
+
+
+def test_working_days_between_counts_china_working_days_both_ways():
+    from ipp.workdays import working_days_between
+
+    # Fri 25 Sep 2026 → Fri 9 Oct 2026: National Day week off, Sat 10 Oct a make-up working day not reached.
+    friday, after_holiday = dt.date(2026, 9, 25), dt.date(2026, 10, 9)
+    assert working_days_between(friday, friday) == 0
+    assert working_days_between(friday, dt.date(2026, 9, 28)) == 1  # Monday
+    assert working_days_between(friday, after_holiday) == -working_days_between(after_holiday, friday)
+    assert working_days_between(dt.date(2026, 10, 1), after_holiday) == 2  # Thu 8 and Fri 9 Oct

@@ -32,5 +32,9 @@ class Marketplace(ABC):
         """Remove the listing from sale."""
 
     @abstractmethod
+    def hide(self, listing) -> None:
+        """Hide the listing from buyers while the seller may still answer (a Good Faith member's notice)."""
+
+    @abstractmethod
     def put_back(self, listing) -> None:
-        """Reinstate a removed listing."""
+        """Reinstate a removed or hidden listing."""

@@ -33,5 +33,8 @@ class CatalogueMarketplace(Marketplace):
     def take_down(self, listing: Listing) -> None:
         Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.REMOVED)
 
+    def hide(self, listing: Listing) -> None:
+        Listing.objects.filter(pk=listing.pk, status=Listing.Status.ACTIVE).update(status=Listing.Status.HIDDEN)
+
     def put_back(self, listing: Listing) -> None:
         Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.ACTIVE)

@@ -257,6 +257,20 @@ IPP_IPR_IMPORT_MAX_ROWS = env.int("IPP_IPR_IMPORT_MAX_ROWS", default=2000)
 IPP_SITE_URL = env.str("IPP_SITE_URL", default="http://127.0.0.1:8000")
 # Penalty points at which a seller counts as a repeat infringer, shown to admins.
 IPP_REPEAT_INFRINGER_POINTS = env.int("IPP_REPEAT_INFRINGER_POINTS", default=12)
+# A reviewer's claim on queue items lapses after this long, so nothing stays stuck with someone who left.
+IPP_REVIEW_CLAIM_MINUTES = env.int("IPP_REVIEW_CLAIM_MINUTES", default=30)
+# The most items one "claim a batch" takes.
+IPP_REVIEW_CLAIM_BATCH_MAX = env.int("IPP_REVIEW_CLAIM_BATCH_MAX", default=50)
+# The Good Faith Program (complaints/good_faith.py). Defaults: Alibaba's published Good-faith Takedown rules
+# (a 3-month window, removal under a 90% successful-takedown rate or over 5% successful counter-notices, a
+# 3-month wait to be admitted again) and the vendors' reported entry floor of 100 complaints in 3 months.
+IPP_GOOD_FAITH_WINDOW_DAYS = env.int("IPP_GOOD_FAITH_WINDOW_DAYS", default=90)
+IPP_GOOD_FAITH_MIN_DECIDED = env.int("IPP_GOOD_FAITH_MIN_DECIDED", default=100)
+IPP_GOOD_FAITH_MIN_TAKEDOWN_SHARE = env.float("IPP_GOOD_FAITH_MIN_TAKEDOWN_SHARE", default=0.90)
+IPP_GOOD_FAITH_MAX_COUNTER_SUCCESS_SHARE = env.float("IPP_GOOD_FAITH_MAX_COUNTER_SUCCESS_SHARE", default=0.05)
+IPP_GOOD_FAITH_READMIT_DAYS = env.int("IPP_GOOD_FAITH_READMIT_DAYS", default=90)
+# The share of members' items (which skip review) that reviewers spot-check.
+IPP_GOOD_FAITH_SPOT_CHECK_SHARE = env.float("IPP_GOOD_FAITH_SPOT_CHECK_SHARE", default=0.10)
 # The marketplace adapter (complaints/marketplaces/): the local catalogue unless a real API's is named.
 IPP_MARKETPLACE_ADAPTER = env.str("IPP_MARKETPLACE_ADAPTER", default="complaints.marketplaces.catalogue.CatalogueMarketplace")
 IPP_COMPLAINT_IMPORT_MAX_ROWS = env.int("IPP_COMPLAINT_IMPORT_MAX_ROWS", default=10000)

@@ -48,3 +48,14 @@ def is_choice_list(field: forms.BoundField) -> bool:
 def nav_active(context, *url_names: str) -> str:
     match = getattr(context["request"], "resolver_match", None)
     return "active" if match and match.url_name in url_names else ""
+
+
+@register.filter
+def negate(number: int) -> int:
+    return -number
+
+
+@register.filter
+def percent(share) -> str:
+    """A share from 0 to 1 as a percentage with one decimal ("95.5%"); "—" when there is none."""
+    return "—" if share is None else f"{100 * share:.1f}%"

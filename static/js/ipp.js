@@ -45,3 +45,32 @@ document.addEventListener("DOMContentLoaded", () => {
   box.addEventListener("input", update);
   update();
 });
+
+// Keyboard shortcuts of the reviewers' pages: a key clicks the element marked data-key="<key>", unless the
+// reviewer is typing. data-key-needs names a field to fill first: the key goes to that field while it is empty
+// (reject: the reason), and Escape leaves a field so the keys work again.
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+  if (event.target.closest("input, textarea, select, [contenteditable]")) {
+    if (event.key === "Escape") event.target.blur();
+    return;
+  }
+  const element = document.querySelector(`[data-key="${CSS.escape(event.key)}"]`);
+  if (!element) return;
+  event.preventDefault();
+  const needed = element.dataset.keyNeeds && document.querySelector(element.dataset.keyNeeds);
+  if (needed && !needed.value) {
+    needed.focus();
+    return;
+  }
+  element.click();
+});
+
+// "All of them" ticks or clears every enabled box of the named group.
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-check-all]");
+  if (!all) return;
+  document.querySelectorAll(`input[name="${all.dataset.checkAll}"]:not(:disabled)`).forEach((box) => {
+    box.checked = all.checked;
+  });
+});
