@@ -22,6 +22,7 @@ from ipp.notifications import notify
 from .marketplaces import marketplace
 from .models import ComplaintItem, ComplaintItemEvent, Listing, PenaltyEntry
 from .selectors import penalty_points_of
+from .statements import as_text, statement_of_reasons
 
 State = ComplaintItem.State
 logger = logging.getLogger(__name__)
@@ -38,13 +39,16 @@ def _seller(item):
     return item.listing.shop.owner
 
 
-def _tell(user, event, *, kind: str, subject, text, url: str) -> None:
-    """Notify ``user`` of ``event``; ``text`` is a lazy template filled with the event's facts in the user's language."""
+def _tell(user, event, *, kind: str, subject, text, url: str, for_seller: bool = False) -> None:
+    """Notify ``user`` of ``event``; ``text`` is a lazy template filled with the event's facts in the user's language,
+    and a decision's email carries its statement of reasons."""
     if user is None:
         return
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject, text = str(subject), str(text) % _facts(event)
-    notify(user, kind=kind, key=f"event:{event.pk}", subject=subject, text=text, url=url)
+        statement = statement_of_reasons(event)
+        details = as_text(statement, for_seller=for_seller) if statement else ""
+    notify(user, kind=kind, key=f"event:{event.pk}", subject=subject, text=text, url=url, details=details)
 
 
 def _tell_complainant(event, *, kind, subject, text, dmca_text=None):
@@ -65,13 +69,16 @@ def _mail_dmca_notifier(event, *, subject, text) -> None:
     if notice is None:
         return
     with translation.override(notice.language):
-        context = {"notice": notice, "subject": str(subject), "text": str(text) % _facts(event)}
+        statement = statement_of_reasons(event)
+        text = str(text) % _facts(event) + (f"\n\n{as_text(statement, for_seller=False)}" if statement else "")
+        context = {"notice": notice, "subject": str(subject), "text": text}
     transaction.on_commit(lambda: send_to_addresses([notice.email], language=notice.language,
                                                     template="complaints/email/dmca_outcome", context=context))
 
 
 def _tell_seller(event, *, kind, subject, text):
-    _tell(_seller(event.item), event, kind=kind, subject=subject, text=text, url=_url("seller_notice", event.item_id))
+    _tell(_seller(event.item), event, kind=kind, subject=subject, text=text, url=_url("seller_notice", event.item_id),
+          for_seller=True)
 
 
 def _at(moment) -> str:

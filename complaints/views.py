@@ -35,6 +35,7 @@ from .forms import (
 from .marketplaces import marketplace
 from .models import Complaint, Listing
 from .selectors import complaint_filing_block_reason
+from .statements import with_statements
 
 STEPS = [
     ("platform", gettext_lazy("Platform")),
@@ -360,7 +361,8 @@ def complaint_detail_page(request, complaint: Complaint, *, maintain_form: Maint
     return render(request, "complaints/detail.html", {
         "complaint": complaint, "items": items, "summary": selectors.item_summaries([complaint]).get(complaint.pk, []),
         "withdrawable": {item.pk for item in items if services.workflow.can_move(item.state, "withdrawn")},
-        "history": selectors.complaint_history(complaint), "counter_notices": counter_notices,
+        "history": with_statements(selectors.complaint_history(complaint), {item.pk: item for item in items}),
+        "counter_notices": counter_notices,
     }, status=status)
 
 

@@ -31,6 +31,7 @@ from ipp.review_queues import queue_counts
 from . import selectors, services, workflow
 from .forms import QueueFilterForm
 from .models import ComplaintItem, ItemRejectionReason, SpotCheck
+from .statements import with_statements
 
 State = ComplaintItem.State
 
@@ -164,7 +165,7 @@ def _review_item_page(request, item: ComplaintItem, form, siblings):
         "item": item, "complaint": item.complaint, "ipr": ipr, "listing": item.listing, "form": form,
         "counter_notice": getattr(item, "counter_notice", None),  # a missing one reads as None
         "answer": _answer_to_counter_notice(item),
-        "history": item.events.all(),
+        "history": with_statements(item.events.all(), {item.pk: item}),
         "decisions": [] if holder else [(code, DECISIONS[code]) for code in decisions_for(item.state)],
         "awaiting": item.state in selectors.AWAITING_REVIEWER,
         "queue_state": item.state if item.state in selectors.AWAITING_REVIEWER else State.IN_REVIEW,

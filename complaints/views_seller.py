@@ -23,6 +23,7 @@ from ipr.forms import MultipleDocumentField
 
 from . import selectors, services
 from .models import ComplaintItem, CounterNotice
+from .statements import with_statements
 
 State = ComplaintItem.State
 seller_required = role_required("seller")
@@ -99,7 +100,7 @@ def _history(item: ComplaintItem) -> list[tuple]:
     The platform's notes are its reasons, which the seller is owed.
     """
     rows = []
-    for event in selectors.notice_history(item):
+    for event in with_statements(selectors.notice_history(item), {item.pk: item}):
         if event.actor_id is None:
             who, note = _("automatic"), event.note
         elif event.actor_id == item.listing.shop.owner_id:

@@ -12,8 +12,10 @@ from .mail import send_notice
 from .models import Notification
 
 
-def notify(user, *, kind: str, key: str, subject, text, url: str = "", email: bool = True) -> Notification | None:
+def notify(user, *, kind: str, key: str, subject, text, url: str = "", email: bool = True,
+           details: str = "") -> Notification | None:
     """Notify ``user`` once per ``key``; ``subject`` and ``text`` are lazy strings (rendered in the user's language).
+    ``details`` (rendered already) follow the text in the email only (a statement of reasons, say).
 
     Returns the new notification, or None when this one was already sent.
     """
@@ -27,8 +29,9 @@ def notify(user, *, kind: str, key: str, subject, text, url: str = "", email: bo
     if email:
         link = settings.IPP_SITE_URL.rstrip("/") + url if url else ""
         # Mailed once the row is committed: a caller that rolls back (and runs again) mails once.
+        body = f"{text}\n\n{details}" if details else text
         transaction.on_commit(lambda: send_notice(user, "notifications/email",
-                                                  {"subject": subject, "text": text, "link": link}))
+                                                  {"subject": subject, "text": body, "link": link}))
     return notification
 
 
