@@ -150,6 +150,14 @@ PAGES = {
     "review_item_of_a": ("get", lambda o: reverse("review_item", args=[o["items_a"][0].pk]), None, REVIEWERS),
     "review_item_decide_of_a": ("post", lambda o: reverse("review_item", args=[o["items_a"][0].pk]),
                                 {"decision": "accept"}, {**REVIEWERS, "reviewer": MOVED, "admin": MOVED}),
+    # The reviewers' queue, claiming from it and on an item, and a spot check (A's item is none: sent back).
+    "review_items": ("get", lambda o: reverse("review_items") + "?state=in_review", None, REVIEWERS),
+    "review_items_claim": ("post", lambda o: reverse("review_items") + "?state=in_review", {"count": "5"},
+                           {**REVIEWERS, "reviewer": MOVED, "admin": MOVED}),
+    "review_item_claim_of_a": ("post", lambda o: reverse("review_item_claim", args=[o["items_a"][0].pk]), {},
+                               {**REVIEWERS, "reviewer": MOVED, "admin": MOVED}),
+    "review_item_spot_check_of_a": ("post", lambda o: reverse("review_item_spot_check", args=[o["items_a"][0].pk]),
+                                    {"outcome": "confirmed"}, {**REVIEWERS, "reviewer": MOVED, "admin": MOVED}),
     # Everyone signed in has a notification list of its own.
     "notifications": ("get", lambda o: reverse("notifications"), None, {"anonymous": LOGIN, "*": OK}),
 }
@@ -211,6 +219,9 @@ API = {
     "review_queue": ("get", lambda o: "/api/v1/review/queue/", None, REVIEWERS_API),
     "review_decide_a_item": ("post", lambda o: f"/api/v1/review/items/{o['items_a'][0].pk}/decide/",
                              lambda o, user: {"decision": "accept"}, {**REVIEWERS_API, "reviewer": 409, "admin": 409}),
+    "review_claims": ("post", lambda o: "/api/v1/review/claims/", lambda o, user: {"count": 1},
+                      {**REVIEWERS_API, "reviewer": 201, "admin": 201}),
+    "review_claims_release": ("post", lambda o: "/api/v1/review/claims/release/", lambda o, user: {}, REVIEWERS_API),
     # The schema and its docs page describe the API to anyone; they hold no account's data.
     "schema": ("get", lambda o: "/api/v1/schema/", None, {"*": OK}),
     "docs": ("get", lambda o: "/api/v1/docs/", None, {"*": OK}),
