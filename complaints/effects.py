@@ -105,11 +105,21 @@ def _notice_to_seller(event):
         "file a counter-notice by %(respond_by)s; otherwise it is taken down then."))
 
 
+# A Good Faith notice keeps its listing hidden while it stands (held, it may still resume).
+HIDING_STATES = (State.SELLER_NOTIFIED, State.COUNTER_NOTICED, State.IN_DECISION, State.HELD)
+
+
 def _shown_again(event):
-    """A listing hidden by a Good Faith notice is shown again when the notice ends without a takedown."""
+    """A listing hidden by a Good Faith notice is shown again when the notice ends without a takedown, unless
+    another member's notice on it still stands (an item that never hid it, say an ordinary complaint rejected in
+    review, does not end that other notice either)."""
     listing = event.item.listing
     listing.refresh_from_db(fields=["status"])
-    if listing.status == Listing.Status.HIDDEN:
+    if listing.status != Listing.Status.HIDDEN:
+        return
+    still_hidden_by = (ComplaintItem.objects.filter(listing=listing, good_faith=True, state__in=HIDING_STATES)
+                       .exclude(pk=event.item_id))
+    if not still_hidden_by.exists():
         marketplace().put_back(listing)
 
 
@@ -119,6 +129,10 @@ def _rejected(event):
         return  # a DMCA notice refused at intake: its notifier has one email for the whole notice (dmca.py)
     _tell_complainant(event, kind="decision", subject=_("a listing was not taken down"), text=_(
         "Your complaint %(ref)s about “%(title)s” was rejected after review."))
+    if event.from_state in (State.SELLER_NOTIFIED, State.COUNTER_NOTICED):  # a spot check found the notice unfounded
+        _tell_seller(event, kind="decision", subject=_("a complaint against your listing was rejected"), text=_(
+            "The complaint %(ref)s against your listing “%(title)s” was found unfounded on review: the listing stays "
+            "on sale and nothing is counted against you."))
 
 
 def _counter_noticed(event):
@@ -171,7 +185,7 @@ def _taken_down(event):
 
 
 def _reinstated(event):
-    marketplace().put_back(event.item.listing)
+    _shown_again(event)  # a listing removed by another complaint stays removed
     _tell_complainant(event, kind="decision", subject=_("a listing stays on sale"), text=_(
         "After the seller's counter-notice, the platform decided that “%(title)s” stays on sale (complaint "
         "%(ref)s)."))

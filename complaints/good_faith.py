@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
-from django.utils import timezone
+from django.db.models import Count, F, FloatField, Q
+from django.db.models.functions import Cast, NullIf
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -93,8 +94,9 @@ def _record_counts(since: dt.datetime, until: dt.datetime) -> dict:
 def records_of(complainant_ids, *, as_of: dt.datetime | None = None, reason: str = "") -> dict[int, Record]:
     """The record of each complainant over the window ending ``as_of`` (one query for any number of them);
     ``reason`` narrows it to complaints of that reason (the domain measures per reason too)."""
+    complainant_ids = list(complainant_ids)  # read twice: a generator would be empty the second time
     until = as_of or timezone.now()
-    items = ComplaintItem.objects.filter(complaint__complainant_id__in=list(complainant_ids))
+    items = ComplaintItem.objects.filter(complaint__complainant_id__in=complainant_ids)
     if reason:
         items = items.filter(complaint__reason=reason)
     rows = items.values("complaint__complainant_id").annotate(**_record_counts(window_start(until), until))
@@ -106,7 +108,7 @@ def record_by_reason(complainant: User, *, as_of: dt.datetime | None = None) -> 
     """The complainant's record per complaint reason (one query)."""
     until = as_of or timezone.now()
     rows = (ComplaintItem.objects.filter(complaint__complainant=complainant).values("complaint__reason")
-            .annotate(**_record_counts(window_start(until), until)))
+            .annotate(**_record_counts(window_start(until), until)).order_by("complaint__reason"))
     return {row.pop("complaint__reason"): Record(**row) for row in rows if row["decided"] or row["withdrawn"]}
 
 
@@ -122,9 +124,14 @@ def complainant_records(*, as_of: dt.datetime | None = None, search: str = "", e
     rows = (items.values(complainant_id=F("complaint__complainant_id"))
             .annotate(**_record_counts(window_start(until), until)).filter(Q(decided__gt=0) | Q(withdrawn__gt=0)))
     if eligible_only:
-        rows = rows.filter(decided__gte=settings.IPP_GOOD_FAITH_MIN_DECIDED,
-                           taken_down__gte=F("decided") * settings.IPP_GOOD_FAITH_MIN_TAKEDOWN_SHARE,
-                           counter_succeeded__lte=F("decided") * settings.IPP_GOOD_FAITH_MAX_COUNTER_SUCCESS_SHARE)
+        # The shares as ``Record`` computes them (a quotient of doubles), so the list and the record always agree at
+        # the bar: a product such as 25 × 0.56 rounds to 14.000000000000002 and would leave out 14 of 25.
+        decided = NullIf(Cast("decided", FloatField()), 0.0)
+        rows = (rows.filter(decided__gt=0, decided__gte=settings.IPP_GOOD_FAITH_MIN_DECIDED)
+                .alias(takedown_share=Cast("taken_down", FloatField()) / decided,
+                       counter_success_share=Cast("counter_succeeded", FloatField()) / decided)
+                .filter(takedown_share__gte=settings.IPP_GOOD_FAITH_MIN_TAKEDOWN_SHARE,
+                        counter_success_share__lte=settings.IPP_GOOD_FAITH_MAX_COUNTER_SUCCESS_SHARE))
     return rows.order_by("-decided", "complainant_id")
 
 
@@ -171,6 +178,8 @@ TOLD = {
 def good_faith_change(*, admin: User, complainant_id: int, action: str, reason: str) -> GoodFaithMembership:
     """Grant, suspend or revoke a complainant's membership, with the reason kept; ``GoodFaithRefused`` otherwise."""
     reason = reason.strip()
+    if action not in ALLOWED:  # a flag is the portal's, never an admin's decision
+        raise GoodFaithRefused(_("The decision is to grant, suspend or revoke the membership."))
     if not reason:
         raise GoodFaithRefused(_("Give the reason: it is kept, and the complainant is told."))
     with transaction.atomic():
@@ -191,8 +200,15 @@ def good_faith_change(*, admin: User, complainant_id: int, action: str, reason: 
         GoodFaithChange.objects.create(complainant=complainant, actor=admin, action=action, reason=reason)
         transaction.on_commit(lambda: notify(
             complainant, kind="good_faith", key=f"good_faith:{complainant.pk}:{now.isoformat()}",
-            subject=_("your Good Faith standing"), text=TOLD[action] % {"reason": reason}, url=""))
+            subject=_("your Good Faith standing"), text=_in_language_of(complainant, TOLD[action], reason=reason),
+            url=""))
     return membership
+
+
+def _in_language_of(user: User, text, **facts) -> str:
+    """``text`` (a lazy template) filled with ``facts`` in the user's language, not the admin's who acted."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return str(text) % facts
 
 
 def good_faith_flag_sweep(*, as_of: dt.datetime, dry_run: bool = False) -> int:
@@ -205,6 +221,7 @@ def good_faith_flag_sweep(*, as_of: dt.datetime, dry_run: bool = False) -> int:
     if dry_run:
         return len(to_flag) + len(recovered)
     admins = list(User.objects.filter(role=User.Role.ADMIN, is_active=True))
+    changed = 0
     for complainant_id in to_flag:
         with transaction.atomic():
             if not GoodFaithMembership.objects.filter(complainant_id=complainant_id, status=Status.MEMBER,
@@ -213,22 +230,32 @@ def good_faith_flag_sweep(*, as_of: dt.datetime, dry_run: bool = False) -> int:
             record = records[complainant_id]
             reason = _flag_reason(record)
             GoodFaithChange.objects.create(complainant_id=complainant_id, actor=None, action=Action.FLAG, reason=reason)
+        changed += 1
         for admin in admins:
-            notify(admin, kind="good_faith", key=f"good_faith_flag:{complainant_id}:{as_of.date().isoformat()}",
+            # Keyed by the flag's moment: a member flagged again later (after an admin's decision cleared the flag,
+            # or after it recovered) is a new flag to tell, even on the same day.
+            notify(admin, kind="good_faith", key=f"good_faith_flag:{complainant_id}:{as_of.isoformat()}",
                    subject=_("a Good Faith member fell under the bar"), email=False, url="",
-                   text=_("Good Faith member #%(id)s: %(reason)s Review the membership.") % {
-                       "id": complainant_id, "reason": reason})
-    GoodFaithMembership.objects.filter(complainant_id__in=recovered, status=Status.MEMBER).update(flagged_at=None)
-    return len(to_flag) + len(recovered)
+                   text=_in_language_of(admin, _("Good Faith member #%(id)s: %(reason)s Review the membership."),
+                                        id=complainant_id, reason=_flag_reason(record, language=admin.language)))
+    changed += GoodFaithMembership.objects.filter(complainant_id__in=recovered, status=Status.MEMBER,
+                                                  flagged_at__isnull=False).update(flagged_at=None)
+    return changed
 
 
-def _flag_reason(record: Record) -> str:
-    return str(_("Over the last %(days)s days, %(down)s%% of %(decided)s decided items were taken down (the bar: "
-                 "%(bar)s%%); sellers' counter-notices succeeded on %(counter)s%% (at most %(max)s%%).")) % {
-        "days": settings.IPP_GOOD_FAITH_WINDOW_DAYS, "decided": record.decided,
-        "down": round(100 * (record.takedown_share or 0), 1), "bar": round(100 * settings.IPP_GOOD_FAITH_MIN_TAKEDOWN_SHARE),
-        "counter": round(100 * (record.counter_success_share or 0), 1),
-        "max": round(100 * settings.IPP_GOOD_FAITH_MAX_COUNTER_SUCCESS_SHARE)}
+def _share(share: float | None) -> str:
+    """A share as a percentage with one decimal, as the pages show it ("87.5"); none is 0."""
+    return f"{100 * (share or 0):.1f}"
+
+
+def _flag_reason(record: Record, *, language: str = "") -> str:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return str(_("Over the last %(days)s days, %(down)s%% of %(decided)s decided items were taken down (the bar: "
+                     "%(bar)s%%); sellers' counter-notices succeeded on %(counter)s%% (at most %(max)s%%).")) % {
+            "days": settings.IPP_GOOD_FAITH_WINDOW_DAYS, "decided": record.decided,
+            "down": _share(record.takedown_share), "bar": f"{100 * settings.IPP_GOOD_FAITH_MIN_TAKEDOWN_SHARE:g}",
+            "counter": _share(record.counter_success_share),
+            "max": f"{100 * settings.IPP_GOOD_FAITH_MAX_COUNTER_SUCCESS_SHARE:g}"}
 
 
 # --- A member's complaint: straight to the seller's notice ---------------------------------------------
@@ -245,12 +272,15 @@ def start_for_member(item_ids: list[int]) -> int:
     moved = 0
     for item_id in item_ids:
         try:
-            workflow.item_move(item_id=item_id, to_state=State.SELLER_NOTIFIED, reason="good_faith",
-                               expected_state=State.SUBMITTED)
+            # One transaction: the move and its marks (Good Faith, the spot check) are saved together or not at all,
+            # so no item is ever at the notice without them.
+            with transaction.atomic():
+                workflow.item_move(item_id=item_id, to_state=State.SELLER_NOTIFIED, reason="good_faith",
+                                   expected_state=State.SUBMITTED)
+                ComplaintItem.objects.filter(pk=item_id).update(
+                    good_faith=True, spot_check=SpotCheck.PENDING if spot_checked(item_id) else "")
         except workflow.IllegalMove:
             continue  # moved meanwhile (withdrawn, or a repeated delivery got there first)
-        ComplaintItem.objects.filter(pk=item_id).update(
-            good_faith=True, spot_check=SpotCheck.PENDING if spot_checked(item_id) else "")
         moved += 1
     return moved
 
@@ -273,12 +303,22 @@ def filing_suspend(*, admin: User, complainant_id: int, days: int, reason: str) 
         transaction.on_commit(lambda: notify(
             complainant, kind="good_faith", key=f"filing_suspension:{suspension.pk}", url="",
             subject=_("filing suspended"),
-            text=_("You may not file complaints until %(until)s: your notices were repeatedly manifestly unfounded. "
-                   "Reason: %(reason)s") % {"until": timezone.localtime(suspension.ends_at).strftime("%Y-%m-%d %H:%M"),
-                                            "reason": reason}))
+            text=_in_language_of(complainant, _(
+                "You may not file complaints until %(until)s: your notices were repeatedly manifestly unfounded. "
+                "Reason: %(reason)s"), until=timezone.localtime(suspension.ends_at).strftime("%Y-%m-%d %H:%M"),
+                reason=reason)))
     return suspension
 
 
-def filing_suspension_lift(*, admin: User, suspension_id: int) -> int:
-    """End a suspension early; returns 1 if one was lifted."""
-    return FilingSuspension.objects.filter(pk=suspension_id, lifted_at__isnull=True).update(lifted_at=timezone.now())
+def filing_suspension_lift(*, admin: User, complainant_id: int, suspension_id: int) -> int:
+    """End the complainant's suspension early, and tell the complainant; returns 1 if one in force was lifted."""
+    with transaction.atomic():
+        lifted = FilingSuspension.objects.filter(pk=suspension_id, complainant_id=complainant_id, lifted_at__isnull=True,
+                                                 ends_at__gt=timezone.now()).update(lifted_at=timezone.now())
+        if lifted:
+            complainant = User.objects.get(pk=complainant_id)
+            transaction.on_commit(lambda: notify(
+                complainant, kind="good_faith", key=f"filing_suspension_lifted:{suspension_id}", url="",
+                subject=_("filing suspension lifted"),
+                text=_in_language_of(complainant, _("Your filing suspension was lifted: you may file complaints again."))))
+    return lifted

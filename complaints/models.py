@@ -446,6 +446,7 @@ MOVE_REASONS = {
     "withdrawn_by_complainant": _("withdrawn by the complainant"),
     "ipr_withdrawn": _("the right's authentication was withdrawn"),
     "ipr_reauthenticated": _("the right was authenticated again"),
+    "good_faith": _("a Good Faith member's notice, sent on without manual review"),
     **dict(ItemRejectionReason.choices),
     **{f"dmca_{code}": label for code, label in DmcaNotice.RejectionReason.choices},
 }

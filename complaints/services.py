@@ -38,7 +38,12 @@ from .models import (
     Platform,
     SpotCheck,
 )
-from .selectors import AWAITING_REVIEWER, claim_holder, complaint_filing_block_reason
+from .selectors import (
+    AWAITING_REVIEWER,
+    SPOT_CHECKABLE,
+    claim_holder,
+    complaint_filing_block_reason,
+)
 
 State = ComplaintItem.State
 MAX_EVIDENCE_FILES = 20
@@ -519,7 +524,9 @@ def spot_check_decide(*, reviewer: User, item_id: int, outcome: str, reason: str
         item = ComplaintItem.objects.select_for_update(of=("self",)).filter(pk=item_id).first()
         if item is None:
             raise ComplaintItem.DoesNotExist
-        if item.spot_check != SpotCheck.PENDING:
+        # Only while its notice stands (as the queue's spot-check tab lists them): once the item is decided, held or
+        # withdrawn there is nothing left to confirm or to undo.
+        if item.spot_check != SpotCheck.PENDING or item.state not in SPOT_CHECKABLE:
             raise ActionRefused(_("This item is not waiting for a spot check."))
         if outcome not in (SpotCheck.CONFIRMED, SpotCheck.UNFOUNDED):
             raise ActionRefused(_("A spot check is confirmed or unfounded."))

@@ -2,6 +2,8 @@
 complainant's standing with its history; grant, suspend, revoke, and filing suspensions. Thin: the rules are in
 ``good_faith``."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -57,14 +59,14 @@ def admin_good_faith(request):
     search = request.GET.get("q", "").strip()[:100]
     members = list(GoodFaithMembership.objects.select_related("complainant").order_by("status", "-flagged_at", "pk"))
     records = good_faith.records_of([m.complainant_id for m in members])
-    member_ids = {m.complainant_id for m in members if m.status == GoodFaithMembership.Status.MEMBER}
-    eligible = [row for row in good_faith.complainant_records(eligible_only=True)[:100]
-                if row["complainant_id"] not in member_ids]
+    # Members are left out in the query, before the cut: 100 eligible members must not hide every eligible newcomer.
+    eligible = list(good_faith.complainant_records(eligible_only=True).exclude(complainant_id__in=(
+        GoodFaithMembership.objects.filter(status=GoodFaithMembership.Status.MEMBER).values("complainant_id")))[:100])
     page = Paginator(good_faith.complainant_records(search=search), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "complaints/admin_area/good_faith.html", {
         "members": [(m, records[m.complainant_id]) for m in members],
         "eligible": _rows(eligible), "page": page, "complainants": _rows(list(page.object_list)),
-        "search": search, "query": f"q={search}" if search else "",
+        "search": search, "query": urlencode({"q": search}) if search else "",
         "criteria": {name: getattr(settings, f"IPP_GOOD_FAITH_{name.upper()}") for name in (
             "window_days", "min_decided", "min_takedown_share", "max_counter_success_share", "readmit_days",
             "spot_check_share")},
@@ -78,12 +80,18 @@ def admin_good_faith_complainant(request, user_id):
     membership = good_faith.membership_of(complainant)
     standing = membership.status if membership else None
     change_form = ChangeForm(request.POST if request.POST.get("form") == "change" else None, standing=standing)
-    suspension_form = SuspensionForm(request.POST if request.POST.get("form") == "suspend" else None)
+    # Its own ids: both forms have a "reason", and a page may have an id once.
+    suspension_form = SuspensionForm(request.POST if request.POST.get("form") == "suspend" else None,
+                                     auto_id="suspension_%s")
     if request.method == "POST":
         try:
             if request.POST.get("form") == "lift":
-                if good_faith.filing_suspension_lift(admin=request.user, suspension_id=int(request.POST["suspension"])):
+                suspension_id = request.POST.get("suspension", "")
+                if suspension_id.isdecimal() and len(suspension_id) <= 18 and good_faith.filing_suspension_lift(
+                        admin=request.user, complainant_id=complainant.pk, suspension_id=int(suspension_id)):
                     messages.success(request, _("Suspension lifted: the complainant may file again."))
+                else:
+                    messages.error(request, _("No suspension of this complainant in force was lifted."))
                 return redirect("admin_good_faith_complainant", user_id=complainant.pk)
             if change_form.is_bound and change_form.is_valid():
                 good_faith.good_faith_change(admin=request.user, complainant_id=complainant.pk,

@@ -1,9 +1,11 @@
 // Small behaviours that the CSP (script-src 'self') keeps out of inline handlers.
 document.addEventListener("DOMContentLoaded", () => {
-  // Decision buttons set the hidden "decision" field of their form.
+  // Decision buttons set the hidden "decision" field of their form, where it has one (the others post their own
+  // name and value).
   document.querySelectorAll("[data-decision]").forEach((button) => {
     button.addEventListener("click", () => {
-      button.form.querySelector("input[name=decision]").value = button.dataset.decision;
+      const field = button.form?.querySelector("input[name=decision]");
+      if (field) field.value = button.dataset.decision;
     });
   });
 });
