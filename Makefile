@@ -10,7 +10,7 @@ PORT ?= 8000
 IPP_VAR_DIR ?= $(if $(filter 8000,$(PORT)),var,var/port-$(PORT))
 export IPP_VAR_DIR
 
-.PHONY: run test install install-dev lock vendor messages lint clean
+.PHONY: run test bench faults soak install install-dev lock vendor messages lint clean
 
 $(VENV)/.runtime: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ run: install
 
 test: install-dev
 	$(PY) tests/run_suite.py $(ARGS)
+
+# Proof (issue 7), not part of `make test`: the benchmark at a million items on PostgreSQL (writes
+# docs/benchmarks.md and docs/benchmarks.json), the fault tests, and a soak of mixed traffic.
+bench: install-dev
+	$(PY) bench/run.py $(ARGS)
+
+faults: install-dev
+	$(PY) -m pytest -p no:cacheprovider -o addopts="-ra --strict-markers" tests/faults $(ARGS)
+
+soak: install-dev
+	$(PY) bench/soak.py $(ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
