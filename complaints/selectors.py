@@ -296,6 +296,9 @@ def review_queue(filters: QueueFilters = QueueFilters(), *, reviewer: User | Non
     found = _review_rows(found)
     if filters.good_faith:
         found = found.filter(complainant_in_good_faith=filters.good_faith == "members")
+    if filters.state == SPOT_CHECKS and filters.sort in ("", QueueSort.WAITING):
+        # A spot check is worth most before the seller's window closes (a silent seller's listing is then removed).
+        return found.order_by("respond_by", "pk")
     return found.order_by(*QUEUE_ORDER.get(filters.sort, QUEUE_ORDER[QueueSort.WAITING]))
 
 

@@ -672,6 +672,16 @@ def test_the_spot_check_tab_lists_only_pending_checks_whose_notice_still_stands(
         notified[0].pk, countered[0].pk]
 
 
+def test_spot_checks_come_soonest_closing_window_first(client, reviewer, holder, right, now):
+    later = outcomes(holder, right, State.SELLER_NOTIFIED, at=now - dt.timedelta(hours=9), good_faith=True,
+                     spot_check="pending", respond_by=now + dt.timedelta(days=2))
+    sooner = outcomes(holder, right, State.SELLER_NOTIFIED, at=now - dt.timedelta(hours=1), good_faith=True,
+                      spot_check="pending", respond_by=now + dt.timedelta(hours=3))
+    client.force_login(reviewer)
+    page = client.get(f"{reverse('review_items')}?state=spot_check").content.decode()
+    assert [int(pk) for pk in re.findall(r'<tr data-item="(\d+)"', page)] == [sooner[0].pk, later[0].pk]
+
+
 # --- 5. The flag sweep ------------------------------------------------------------------------------------------
 
 @pytest.fixture
