@@ -23,6 +23,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ipp.api import (
+    ListField,
     NonFieldErrorsSerializer,
     Pagination,
     detail_response,
@@ -264,7 +265,7 @@ class ComplaintsApi(APIView):
                                      help_text="The product pages' addresses, one per line (at most 200).")
         description = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="",
                                             help_text="What the evidence shows.")
-        evidence = serializers.ListField(
+        evidence = ListField(
             child=serializers.FileField(), required=False, default=list, max_length=services.MAX_EVIDENCE_FILES,
             help_text="Multipart requests only: PDF, JPEG or PNG files proving the infringement.")
         good_faith_statement = _StatementField(default=True, help_text=(
@@ -345,7 +346,7 @@ class ComplaintDetailApi(APIView):
 
 class ComplaintWithdrawApi(APIView):
     class InputSerializer(serializers.Serializer):
-        items = serializers.ListField(
+        items = ListField(
             child=serializers.IntegerField(min_value=1), required=False, allow_empty=False, max_length=1000,
             help_text="Ids of this complaint's items to withdraw; all its undecided items when absent.")
         note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
@@ -425,7 +426,7 @@ class CounterNoticeAcceptApi(APIView):
 class ComplaintMaintainApi(APIView):
     class InputSerializer(serializers.Serializer):
         note = serializers.CharField(max_length=5000, help_text="Why the counter-notice does not hold (required).")
-        evidence = serializers.ListField(
+        evidence = ListField(
             child=serializers.FileField(), required=False, default=list, max_length=services.MAX_EVIDENCE_FILES,
             help_text="Multipart requests only: more PDF, JPEG or PNG files; added to the complaint's evidence.")
 

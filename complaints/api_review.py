@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ipp.api import (
+    ListField,
     Pagination,
     detail_response,
     error_response,
@@ -134,7 +135,7 @@ class ClaimsApi(APIView):
     class InputSerializer(QueueFilterSerializer):
         count = serializers.IntegerField(min_value=1, max_value=settings.IPP_REVIEW_CLAIM_BATCH_MAX, required=False,
                                          default=10, help_text="How many items to claim, in the queue's order.")
-        items = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=200,
+        items = ListField(child=serializers.IntegerField(), required=False, max_length=200,
                                       help_text="Claim these items (when free) instead of the next ones in the queue.")
 
     @extend_schema(
@@ -168,7 +169,7 @@ class ClaimsReleaseApi(APIView):
     permission_classes = [IsAuthenticated, IsReviewer]
 
     class InputSerializer(serializers.Serializer):
-        items = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=200,
+        items = ListField(child=serializers.IntegerField(), required=False, max_length=200,
                                       help_text="Release these of your claims; all of them when absent.")
 
     class OutputSerializer(serializers.Serializer):
@@ -177,7 +178,11 @@ class ClaimsReleaseApi(APIView):
     @extend_schema(
         operation_id="review_claims_release", tags=["review"], request=InputSerializer,
         description="Give back your claims (all, or the `items` named) so other reviewers can take them.",
-        responses={200: OutputSerializer, 403: detail_response("Only reviewers decide complaint items.")},
+        responses={
+            200: OutputSerializer,
+            400: error_response(errors_of(InputSerializer), "`items` is not a list of ids."),
+            403: detail_response("Only reviewers decide complaint items."),
+        },
     )
     def post(self, request):
         data = validated(self.InputSerializer, request.data)

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ipp.api import (
+    ListField,
     Pagination,
     detail_response,
     error_response,
@@ -173,7 +174,7 @@ class CounterNoticeFileApi(APIView):
             "true."))
         ground = serializers.ChoiceField(choices=CounterNotice.Ground.choices, default=CounterNotice.Ground.OTHER,
                                          help_text="The ground of the counter-notice; other when absent.")
-        evidence = serializers.ListField(
+        evidence = ListField(
             child=serializers.FileField(), required=False, default=list, max_length=services.MAX_EVIDENCE_FILES,
             help_text="Multipart requests only: PDF, JPEG or PNG files (an authorisation, invoices, the "
                       "certificate of your own right).")

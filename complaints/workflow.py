@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -204,11 +204,13 @@ def _move_in_batches(items, *, from_states, update: dict, to_state, reason: str)
 def complaint_status_refresh(complaint_ids) -> None:
     """Set each filed complaint's status from its items: open while any is being handled, withdrawn when all were."""
     ids = complaint_ids if isinstance(complaint_ids, QuerySet) else list(complaint_ids)
-    in_progress = ComplaintItem.objects.filter(state__in=BEING_HANDLED)
+    # Correlated EXISTS, each an index lookup on the complaint's items: "pk NOT IN (every item not withdrawn)"
+    # made PostgreSQL scan a million items once per complaint (docs/benchmarks.md, the workflow sweep).
+    being_handled = Exists(ComplaintItem.objects.filter(complaint=OuterRef("pk"), state__in=BEING_HANDLED))
+    not_withdrawn = Exists(ComplaintItem.objects.filter(complaint=OuterRef("pk")).exclude(state=State.WITHDRAWN))
     filed = Complaint.objects.filter(pk__in=ids).exclude(status=Complaint.Status.DRAFT)
-    filed.filter(pk__in=in_progress.values("complaint_id")).update(status=Complaint.Status.OPEN)
-    done = filed.exclude(pk__in=in_progress.values("complaint_id"))
-    done.exclude(pk__in=ComplaintItem.objects.exclude(state=State.WITHDRAWN).values("complaint_id")).update(
-        status=Complaint.Status.WITHDRAWN)
-    done.filter(pk__in=ComplaintItem.objects.exclude(state=State.WITHDRAWN).values("complaint_id")).update(
-        status=Complaint.Status.CLOSED)
+    # Rows already in the status are left alone: rewriting them changes nothing but costs a row version each.
+    filed.filter(being_handled).exclude(status=Complaint.Status.OPEN).update(status=Complaint.Status.OPEN)
+    done = filed.exclude(being_handled)
+    done.exclude(not_withdrawn).exclude(status=Complaint.Status.WITHDRAWN).update(status=Complaint.Status.WITHDRAWN)
+    done.filter(not_withdrawn).exclude(status=Complaint.Status.CLOSED).update(status=Complaint.Status.CLOSED)

@@ -60,6 +60,24 @@ def error_response(serializer_class: type[serializers.Serializer], description: 
     return OpenApiResponse(serializer_class, description=description)
 
 
+class ListField(serializers.ListField):
+    """A list input whose problems are a list of messages, as every other input's are.
+
+    DRF's own ListField answers a bad entry as ``{"0": ["…"]}`` (by index), a shape neither the schema
+    nor the guide promise; here each becomes one message naming the entry: "Entry 1: …".
+    """
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, dict):
+                raise
+            raise serializers.ValidationError([
+                _("Entry %(position)s: %(message)s") % {"position": int(index) + 1, "message": message}
+                for index, messages in error.detail.items() for message in messages]) from None
+
+
 def messages_field() -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(), required=False)
 

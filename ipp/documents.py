@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from PIL import Image, ImageOps
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from .models import Document, DocumentView
 
@@ -35,6 +36,13 @@ _EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
 _TYPE_NAMES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
 # Names in a PDF that make it run something when opened: no document needs them.
 _PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+# The same as the parser reads them (a name may be written with #xx escapes, "/J#61vaScript", or sit in a compressed
+# object stream, where the bytes above never show), with the other actions that run, fetch or send something.
+_PDF_ACTIVE_NAMES = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia",
+                               "/RichMediaExecute", "/XFA", "/ImportData", "/SubmitForm", "/GoToE"})
+# A certificate has a few hundred objects; a file with this many reachable ones is not one we read through.
+_PDF_MAX_OBJECTS = 200_000
+_PDF_WALKED = (IndirectObject, DictionaryObject, ArrayObject, NameObject)
 THUMBNAIL_SIZE = (320, 320)
 # Pillow warns past MAX_IMAGE_PIXELS and raises only at twice that; we refuse at the warning.
 MAX_IMAGE_PIXELS = 50_000_000
@@ -59,6 +67,25 @@ def _sniff(head: bytes) -> str | None:
     return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
 
 
+MAX_NAME_LENGTH = 150
+
+
+def plain_name(name: str | None) -> str:
+    """The uploader's file name as we keep it (to show, and to name a download): its last part only, letters,
+    digits, ``-``, ``_`` and ``.``, at most MAX_NAME_LENGTH characters with its extension kept; "document" when
+    nothing of it is left ("..", a blank). Files are never stored under it (see ``document_store``)."""
+    last = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    try:
+        name = get_valid_filename(last)
+    except SuspiciousFileOperation:  # "", "." or ".." once cleaned
+        return "document"
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        keep = dot + extension if dot and stem and len(extension) <= 10 else ""
+        name = stem[:MAX_NAME_LENGTH - len(keep)] + keep if keep else name[:MAX_NAME_LENGTH]
+    return name
+
+
 def check_upload(upload, *, max_bytes: int | None = None) -> CheckedUpload:
     """Prove an upload is a real PDF, JPEG or PNG, within the size limit.
 
@@ -66,7 +93,7 @@ def check_upload(upload, *, max_bytes: int | None = None) -> CheckedUpload:
     after the image data. Raises ``ValidationError`` with a message for the user.
     """
     max_bytes = max_bytes or settings.IPP_UPLOAD_MAX_BYTES
-    name = get_valid_filename((upload.name or "document").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[:150] or "document"
+    name = plain_name(upload.name)
     if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
             _("The file is %(size)s MB; the limit is %(limit)s MB.")
@@ -114,10 +141,44 @@ def _check_pdf(content: bytes) -> None:
         runs_on_open = hasattr(open_action, "get") and open_action.get("/S") in ("/JavaScript", "/Launch")
         if runs_on_open or "/AA" in root or "/JavaScript" in names or "/EmbeddedFiles" in names:
             raise active
+        if _pdf_names_active_content(reader):
+            raise active
     except ValidationError:
         raise
     except Exception as exc:  # a parser fed hostile input fails in many ways; all mean "cannot read it"  # noqa: BLE001
         raise unreadable from exc
+
+
+def _pdf_names_active_content(reader: PdfReader) -> bool:
+    """Whether any object reachable from the trailer (pages, annotations, form fields, their actions) has a key or a
+    name of ``_PDF_ACTIVE_NAMES``, as pypdf decodes them; each object is read once."""
+    seen: set[tuple[int, int]] = set()
+    stack: list = [reader.trailer]
+    containers = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        if isinstance(node, NameObject):
+            if node in _PDF_ACTIVE_NAMES:
+                return True
+            continue
+        containers += 1
+        if containers > _PDF_MAX_OBJECTS:
+            raise ValueError("too many objects")  # reported as unreadable
+        if isinstance(node, DictionaryObject):  # a stream's dictionary too; its data is not decoded
+            if any(key in _PDF_ACTIVE_NAMES for key in node):
+                return True
+            values = dict.values(node)  # as written: references are followed above, once each
+        elif isinstance(node, ArrayObject):
+            values = list.__iter__(node)
+        else:
+            continue
+        stack.extend(value for value in values if isinstance(value, _PDF_WALKED))
+    return False
 
 
 def _reencode_image(content: bytes, content_type: str) -> bytes:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Heartbeat
 
@@ -29,13 +30,23 @@ def health(request):
     return JsonResponse({"status": "ok", "background": background, "heartbeat_age_seconds": beats}, status=status)
 
 
+# Every answer of the API is JSON (docs/api.md), even where no API view answers: an address under it that
+# matches no operation, or a server error.
+API_PREFIX = "/api/"
+
+
+def _api_error(request, status: int, detail: str) -> JsonResponse | None:
+    return JsonResponse({"detail": detail}, status=status) if request.path.startswith(API_PREFIX) else None
+
+
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    return _api_error(request, 403, _("You do not have permission to perform this action.")) or \
+        render(request, "403.html", status=403)
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    return _api_error(request, 404, _("Not found.")) or render(request, "404.html", status=404)
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    return _api_error(request, 500, _("A server error occurred.")) or render(request, "500.html", status=500)

@@ -50,8 +50,24 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     """
     if end < start:
         return -working_days_between(end, start)
-    days, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        days += is_working_day(day)
+    # Counted from each year's running totals, not day by day: the reviewers' queue asks this for every row, and a
+    # row overdue by a year cost a year of lookups (docs/benchmarks.md).
+    days = _working_days_into_year(end) - _working_days_into_year(start)
+    for year in range(start.year, end.year):
+        days += _running_totals(year)[-1]
     return days
+
+
+@lru_cache(maxsize=64)
+def _running_totals(year: int) -> tuple[int, ...]:
+    """``totals[n]``: how many of the first ``n`` days of ``year`` are working days (``totals[-1]``: the whole year)."""
+    first = dt.date(year, 1, 1)
+    totals = [0]
+    for offset in range((dt.date(year + 1, 1, 1) - first).days):
+        totals.append(totals[-1] + is_working_day(first + dt.timedelta(days=offset)))
+    return tuple(totals)
+
+
+def _working_days_into_year(day: dt.date) -> int:
+    """Working days from 1 January of ``day``'s year up to and including ``day``."""
+    return _running_totals(day.year)[day.timetuple().tm_yday]

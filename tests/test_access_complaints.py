@@ -22,8 +22,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from complaints import bulk, dmca, services
-from complaints.models import Complaint, ComplaintItem, ComplaintItemEvent
+from complaints.models import Complaint, ComplaintItem, ComplaintItemEvent, CounterNotice
 from complaints.views import STEP_NAMES
+from ipp.models import Notification
+from ipp.notifications import notify
 
 from .conftest import (
     PASSWORD,
@@ -71,10 +73,25 @@ def _build_world():
         platform_code="taobao", reason="pirated", urls_text=make_listing("taobao").url, full_name="Ada Lovelace",
         email="ada@example.org", phone="+44 20 7946 0000", address="London", work_description="Engines of Thought",
         signature="Ada Lovelace", good_faith=True, accuracy=True, statements_text="Both statements.").complaint
+    # A's complaint about the seller's listing, accepted by a reviewer: the seller's notice, which it answered
+    # with a counter-notice and an invoice; and a notification A has not read.
+    notified = services.complaint_file(user=a, platform_code="taobao", ipr_id=ipr_a.pk, reason="counterfeit",
+                                       urls_text=make_listing("taobao", shop_name="Seller Shop", owner=users["seller"]).url,
+                                       evidence=[checked_png("listing-photo.png")], statements=True)
+    services.complaint_review_start(complaint_id=notified.pk)
+    notice = notified.items.get()
+    services.item_review_decide(reviewer=reviewer, item_id=notice.pk, decision="accept")
+    services.counter_notice_file(seller=users["seller"], item_id=notice.pk, ground="genuine", statement="Genuine stock.",
+                                 perjury_statement=True, evidence=[checked_png("invoice.png")])
+    notification = notify(a, kind="decision", key="access-test", subject="Decided", text="Your complaint was decided.",
+                          email=False)
     return users, {
         "ipr_a": ipr_a, "ipr_b": ipr_b, "complaint_a": complaint_a, "items_a": list(complaint_a.items.order_by("pk")),
         "evidence_a": complaint_a.evidence.get().document, "draft_a": draft_a, "job_a": job_a,
         "complaint_b": complaint_b, "draft_b": draft_b, "dmca": dmca_complaint, "fresh_listing": make_listing("taobao"),
+        "notice": notice, "notice_evidence": notified.evidence.get().document,
+        "counter_notice_evidence": CounterNotice.objects.get(item=notice).evidence.get().document,
+        "notification_a": notification, "holder_a": a, "shop": notice.listing.shop,
     }
 
 
@@ -103,6 +120,7 @@ HOLDER_A_ONLY = {"anonymous": LOGIN, "holder_a": OK, "holder_b": NOT_FOUND, "age
 EVIDENCE = {"anonymous": LOGIN, "holder_a": OK, "reviewer": OK, "admin": OK, "*": NOT_FOUND}
 REVIEWERS = {"anonymous": LOGIN, "reviewer": OK, "admin": OK, "*": FORBIDDEN}
 SELLERS = {"anonymous": LOGIN, "seller": OK, "*": FORBIDDEN}
+ADMINS = {"anonymous": LOGIN, "admin": OK, "*": FORBIDDEN}
 
 PAGES = {
     # name: (method, url factory, posted data, {role: expected})
@@ -158,8 +176,29 @@ PAGES = {
                                {**REVIEWERS, "reviewer": MOVED, "admin": MOVED}),
     "review_item_spot_check_of_a": ("post", lambda o: reverse("review_item_spot_check", args=[o["items_a"][0].pk]),
                                     {"outcome": "confirmed"}, {**REVIEWERS, "reviewer": MOVED, "admin": MOVED}),
-    # Everyone signed in has a notification list of its own.
+    # The seller's own notice, and the evidence on both sides of it: the complaint's (the seller sees it once
+    # notified) and the counter-notice's (the complainant sees it); nobody else but reviewers and admins.
+    "seller_notice_of_its_listing": ("get", lambda o: reverse("seller_notice", args=[o["notice"].pk]), None, SELLERS),
+    "complaint_detail_of_a_countered": ("get", lambda o: reverse("complaint_detail", args=[o["notice"].complaint_id]),
+                                        None, HOLDER_A_ONLY),
+    "evidence_of_a_notified_complaint": ("get", lambda o: reverse("document", args=[o["notice_evidence"].pk]), None,
+                                         {**EVIDENCE, "seller": OK}),
+    "evidence_of_the_counter_notice": ("get", lambda o: reverse("document", args=[o["counter_notice_evidence"].pk]),
+                                       None, {**EVIDENCE, "seller": OK}),
+    # Everyone signed in has a notification list of its own, and marks only its own read.
     "notifications": ("get", lambda o: reverse("notifications"), None, {"anonymous": LOGIN, "*": OK}),
+    "notifications_read": ("post", lambda o: reverse("notifications_read"), {}, {"anonymous": LOGIN, "*": MOVED}),
+    "notifications_read_by_get": ("get", lambda o: reverse("notifications_read"), None, {"anonymous": LOGIN, "*": 405}),
+    # The admin area: admins only.
+    "admin_sellers": ("get", lambda o: reverse("admin_sellers"), None, ADMINS),
+    "admin_seller_ledger": ("get", lambda o: reverse("admin_seller_ledger", args=[o["shop"].pk]), None, ADMINS),
+    "admin_platforms": ("get", lambda o: reverse("admin_platforms"), None, ADMINS),
+    "admin_platform_edit": ("get", lambda o: reverse("admin_platform_edit", args=["taobao"]), None, ADMINS),
+    "admin_good_faith": ("get", lambda o: reverse("admin_good_faith"), None, ADMINS),
+    "admin_good_faith_complainant_a": ("get", lambda o: reverse("admin_good_faith_complainant", args=[o["holder_a"].pk]),
+                                       None, ADMINS),
+    "admin_reports": ("get", lambda o: reverse("admin_reports"), None, ADMINS),
+    "admin_reports_export": ("get", lambda o: reverse("admin_reports_export"), None, ADMINS),
 }
 
 
@@ -222,6 +261,7 @@ API = {
     "review_claims": ("post", lambda o: "/api/v1/review/claims/", lambda o, user: {"count": 1},
                       {**REVIEWERS_API, "reviewer": 201, "admin": 201}),
     "review_claims_release": ("post", lambda o: "/api/v1/review/claims/release/", lambda o, user: {}, REVIEWERS_API),
+    "notice_of_its_listing": ("get", lambda o: f"/api/v1/notices/{o['notice'].pk}/", None, SELLERS_API),
     # The schema and its docs page describe the API to anyone; they hold no account's data.
     "schema": ("get", lambda o: "/api/v1/schema/", None, {"*": OK}),
     "docs": ("get", lambda o: "/api/v1/docs/", None, {"*": OK}),
@@ -388,6 +428,20 @@ def test_a_reviewers_decision_moves_the_item(client, world):
     assert ComplaintItem.objects.get(pk=item.pk).state == ComplaintItem.State.SELLER_NOTIFIED
 
 
+@pytest.mark.parametrize("role", ["holder_b", "agent", "newcomer", "seller", "reviewer", "admin"])
+def test_marking_notifications_read_marks_only_ones_own(client, world, role):
+    users, objects = world
+    client_for(client, users[role]).post(reverse("notifications_read"))
+    assert Notification.objects.get(pk=objects["notification_a"].pk).read_at is None
+
+
+def test_the_owner_marking_its_notifications_read_marks_them(client, world):
+    """The control of the test above."""
+    users, objects = world
+    client_for(client, users["holder_a"]).post(reverse("notifications_read"))
+    assert Notification.objects.get(pk=objects["notification_a"].pk).read_at is not None
+
+
 # --- Another account's ids given as input on one's own objects ------------------------------------------
 
 def test_b_cannot_withdraw_a_items_through_its_own_complaint(client, world):
@@ -416,7 +470,8 @@ def test_b_cannot_put_a_right_in_its_own_draft_or_file_on_it(client, world):
     filed = api_as(users["holder_b"]).post("/api/v1/complaints/", {
         "platform": "taobao", "ipr": ipr_a.pk, "reason": "counterfeit", "urls": objects["fresh_listing"].url}, format="json")
     assert filed.status_code == 400 and list(filed.json()) == ["ipr"]
-    assert not Complaint.objects.filter(ipr=ipr_a).exclude(pk__in=[objects["complaint_a"].pk, objects["draft_a"].pk]).exists()
+    assert not Complaint.objects.filter(ipr=ipr_a).exclude(
+        pk__in=[objects["complaint_a"].pk, objects["draft_a"].pk, objects["notice"].complaint_id]).exists()
 
 
 # --- Lists never hold another account's rows ------------------------------------------------------------

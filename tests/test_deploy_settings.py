@@ -33,8 +33,8 @@ def production_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], var_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=production_env(var_dir),
+def run(args: list[str], var_dir: Path, **extra_env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env={**production_env(var_dir), **extra_env},
                           capture_output=True, text=True, timeout=60)
 
 
@@ -65,6 +65,8 @@ print(json.dumps({
     "X_FRAME_OPTIONS": settings.X_FRAME_OPTIONS,
     "CSP": settings.CONTENT_SECURITY_POLICY,
     "MIDDLEWARE": settings.MIDDLEWARE,
+    "THROTTLE_RATES": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+    "ACCOUNT_RATE_LIMITS": settings.ACCOUNT_RATE_LIMITS,
 }))
 """
 
@@ -72,7 +74,8 @@ print(json.dumps({
 @pytest.fixture(scope="module")
 def production_settings(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
-    result = run(["-c", _PRINT_SETTINGS], var_dir)
+    # The API's rates are the operator's to set (docs/operations.md): given here, they must be the ones in force.
+    result = run(["-c", _PRINT_SETTINGS], var_dir, IPP_API_TOKEN_RATE="7/min", IPP_API_FILING_RATE="45/min")
     assert result.returncode == 0, result.stdout + result.stderr
     return {**json.loads(result.stdout.strip().splitlines()[-1]), "var_dir": str(var_dir)}
 
@@ -98,3 +101,84 @@ def test_production_settings_send_a_content_security_policy_of_self(production_s
     for directive, sources in directives.items():
         assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources, directive
     assert "csp.middleware.CSPMiddleware" in production_settings["MIDDLEWARE"]
+
+
+def test_the_api_rates_come_from_the_environment_and_sign_in_is_rate_limited(production_settings):
+    assert production_settings["THROTTLE_RATES"] == {"api_token": "7/min", "complaint_file": "45/min"}
+    limits = production_settings["ACCOUNT_RATE_LIMITS"]
+    assert {"login", "login_failed", "signup", "reset_password", "confirm_email"} <= set(limits)
+
+
+# --- Real answers under the production settings ---------------------------------------------------------------
+# A page, the sign-in page and the API's schema, as a browser gets them over HTTPS (and once over plain HTTP),
+# through the whole middleware stack. Only the static files' storage is swapped for the plain one: the
+# production one needs the manifest `collectstatic` writes at deploy time, and no header depends on it.
+_PRINT_RESPONSES = """
+import json
+import django
+from django.conf import settings
+
+django.setup()
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, override_settings
+
+static = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+answers = {}
+with override_settings(STORAGES=static):
+    client = Client(HTTP_HOST="ipp.example.com")
+    plain = client.get("/")
+    answers["plain_http"] = {"status": plain.status_code, "location": plain.get("Location")}
+    for path in ["/", "/accounts/login/", "/api/v1/schema/"]:
+        response = client.get(path, secure=True)
+        answers[path] = {
+            "status": response.status_code, "headers": dict(response.headers),
+            "cookies": {name: {"secure": bool(c["secure"]), "httponly": bool(c["httponly"]), "samesite": c["samesite"]}
+                        for name, c in response.cookies.items()}}
+    # The session cookie, as the session middleware sets it once a session holds something (a sign-in); its
+    # row is not written: the embedded database has no tables here.
+    request = RequestFactory().get("/", secure=True, HTTP_HOST="ipp.example.com")
+    middleware = SessionMiddleware(lambda request: HttpResponse())
+    middleware.process_request(request)
+    request.session["_auth_user_id"] = "1"
+    request.session.save = lambda must_create=False: setattr(request.session, "_session_key", "k" * 32)
+    cookie = middleware.process_response(request, HttpResponse()).cookies[settings.SESSION_COOKIE_NAME]
+    answers["session_cookie"] = {"secure": bool(cookie["secure"]), "httponly": bool(cookie["httponly"]),
+                                 "samesite": cookie["samesite"]}
+print(json.dumps(answers))
+"""
+
+
+@pytest.fixture(scope="module")
+def production_answers(tmp_path_factory):
+    result = run(["-c", _PRINT_RESPONSES], tmp_path_factory.mktemp("var"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_plain_http_is_sent_to_https(production_answers):
+    assert production_answers["plain_http"] == {"status": 301, "location": "https://ipp.example.com/"}
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/api/v1/schema/"])
+def test_every_answer_carries_hsts_csp_and_clickjacking_protection(production_answers, path):
+    answer = production_answers[path]
+    headers = answer["headers"]
+    assert answer["status"] == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    policy = dict(directive.strip().split(" ", 1) for directive in headers["Content-Security-Policy"].split(";"))
+    assert policy["default-src"] == policy["script-src"] == policy["style-src"] == "'self'"
+    assert "unsafe" not in headers["Content-Security-Policy"]
+    # Clickjacking: no other site may frame a page (our own review screens frame documents only).
+    assert policy["frame-ancestors"] == "'self'" and headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_cookies_are_secure_and_the_session_and_device_cookies_are_out_of_scripts_reach(production_answers):
+    home, sign_in = production_answers["/"]["cookies"], production_answers["/accounts/login/"]["cookies"]
+    assert sign_in["csrftoken"]["secure"] and sign_in["csrftoken"]["samesite"] == "Lax"
+    assert home["ipp_device"] == {"secure": True, "httponly": True, "samesite": "Lax"}
+    assert production_answers["session_cookie"] == {"secure": True, "httponly": True, "samesite": "Lax"}
+    assert all(cookie["secure"] for answer in ("/", "/accounts/login/") for cookie in production_answers[answer]["cookies"].values())

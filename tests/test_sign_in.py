@@ -141,3 +141,52 @@ def test_signing_in_with_an_emailed_code_from_a_new_device_asks_for_no_second_co
                                   REMOTE_ADDR="198.51.100.20")
     assert response.status_code == 302 and response["Location"] == reverse("dashboard")
     assert len(mail.outbox) == 1
+
+
+# --- Rate limits (ACCOUNT_RATE_LIMITS): past each, the request is refused and nothing is sent -----------------
+
+@pytest.fixture
+def fresh_rate_limits():
+    """allauth counts in the cache, which outlives a test's transaction."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_sign_in_posts_from_one_address_past_30_a_minute_get_429_and_another_address_still_signs_in(
+        client, holder, fresh_rate_limits):
+    from django.test import Client
+
+    # Wrong passwords for other addresses: the per-account limit is not what stops them.
+    answers = [client.post(reverse("account_login"), {"login": f"nobody{n}@example.com", "password": "wrong-password-1"},
+                           REMOTE_ADDR="203.0.113.50").status_code for n in range(31)]
+    assert answers[:30] == [200] * 30 and answers[30] == 429
+    assert sign_in(client, holder.email, ip="203.0.113.50").status_code == 429  # even the right password
+    assert sign_in(Client(), holder.email, ip="198.51.100.50").status_code == 302
+
+
+@pytest.mark.django_db
+def test_sign_in_codes_for_one_address_past_3_a_minute_are_refused_and_no_more_are_sent(holder, fresh_rate_limits):
+    """allauth answers this limit on the form (not 429): the fourth browser asking is told, and no code is sent."""
+    from django.test import Client
+
+    mail.outbox.clear()
+    # A browser waiting for its code is sent back to enter it: each request comes from a browser of its own.
+    answers = [Client().post(reverse("account_request_login_code"), {"email": holder.email},
+                             REMOTE_ADDR=f"203.0.113.{60 + attempt}") for attempt in range(4)]
+    assert [answer.status_code for answer in answers] == [302, 302, 302, 200]
+    assert "Too many failed login attempts. Try again later." in answers[3].content.decode()
+    assert len([message for message in mail.outbox if holder.email in message.to]) == 3
+
+
+@pytest.mark.django_db
+def test_password_reset_requests_for_one_address_past_5_a_minute_get_429_and_send_no_more(client, holder,
+                                                                                         fresh_rate_limits):
+    mail.outbox.clear()
+    answers = [client.post(reverse("account_reset_password"), {"email": holder.email},
+                           REMOTE_ADDR="203.0.113.52").status_code for _attempt in range(6)]
+    assert answers == [302] * 5 + [429]
+    assert len(mail.outbox) == 5

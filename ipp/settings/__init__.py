@@ -108,7 +108,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache (rate limits live here) and Celery broker ------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails open: a Redis outage suspends the rate limits, never a page (ipp/cache.py).
+    CACHES = {"default": {"BACKEND": "ipp.cache.FailOpenRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     # Shared by every process of the embedded setup (a LocMemCache is per process and
     # would let rate limits be dodged by hitting another worker).
