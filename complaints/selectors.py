@@ -41,7 +41,6 @@ from .models import (
     ComplaintEvidence,
     ComplaintItem,
     ComplaintItemEvent,
-    CounterNotice,
     CounterNoticeEvidence,
     FilingSuspension,
     GoodFaithMembership,

@@ -39,3 +39,18 @@ def test_working_days_between_counts_china_working_days_both_ways():
     assert working_days_between(friday, dt.date(2026, 9, 28)) == 1  # Monday
     assert working_days_between(friday, after_holiday) == -working_days_between(after_holiday, friday)
     assert working_days_between(dt.date(2026, 10, 1), after_holiday) == 2  # Thu 8 and Fri 9 Oct
+
+
+def test_working_days_between_is_the_day_by_day_count_over_years_and_leap_days():
+    # It is read from each year's running totals (the reviewers' queue asks it for every row): the count must be the
+    # one a walk day by day gives, within a year, across New Year and over several years, both ways.
+    def walked(start: dt.date, end: dt.date) -> int:
+        if end < start:
+            return -walked(end, start)
+        return sum(workdays.is_working_day(start + dt.timedelta(days=n)) for n in range(1, (end - start).days + 1))
+
+    days = [d("2023-12-29"), d("2024-02-28"), d("2024-02-29"), d("2024-12-31"), d("2025-01-01"), d("2025-10-01"),
+            d("2026-01-02"), d("2026-09-25"), d("2027-03-01")]
+    for start in days:
+        for end in days:
+            assert workdays.working_days_between(start, end) == walked(start, end), (start, end)
