@@ -65,6 +65,10 @@ def _row(key: str, result: str, met: bool | None) -> dict:
     return {"key": key, "measure": NAMES[key], "result": result, "target": TARGETS[key], "met": met}
 
 
+def _load(values) -> str:
+    return ", ".join(f"{value:.2f}" for value in values) if values else "not recorded"
+
+
 def _met(met: bool | None, strong: bool = False) -> str:
     if met is None:
         return "—"
@@ -112,6 +116,9 @@ def markdown(results: dict, *, before: dict | None = None) -> str:
         f"work_mem {machine['work_mem']}); Redis {machine['redis']}",
         f"- Python {machine['python']}, Django {machine['django']}, gunicorn {machine['gunicorn']}, wrk {machine['wrk']}",
         f"- Date: {results['finished_at']}; the whole run took {results['duration_seconds'] / 60:.1f} min",
+        f"- Load average (1, 5, 15 min) at the start: {_load(machine.get('load_average_at_start'))}; at the end: "
+        f"{_load(machine.get('load_average_at_end'))} (the benchmark alone keeps about one core busy; more means "
+        "other work shared the machine)",
         "",
         "## The data set",
         "",

@@ -278,6 +278,10 @@ def main(argv: list[str]) -> int:
     if not only <= set(MEASURES):
         raise SystemExit(f"--only takes measures among {', '.join(MEASURES)}")
     started = time.perf_counter()
+    load_before = os.getloadavg()
+    if load_before[0] > (os.cpu_count() or 1) / 2:
+        log(f"Note: the machine is busy (load average {load_before[0]:.1f} on {os.cpu_count()} cores): other work "
+            "shares it with the benchmark and its figures will be lower.")
     env = {"BENCH_DATABASE_URL": args.database_url, "BENCH_REDIS_URL": args.redis_url}
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -327,7 +331,9 @@ def main(argv: list[str]) -> int:
         "duration_seconds": round(time.perf_counter() - started, 1),
         "config": {"runs": args.runs, "warmup": args.warmup, "sweep_runs": args.sweep_runs,
                    "wrk_seconds": args.wrk_seconds, "wrk_rounds": args.wrk_rounds, "database_url": args.database_url, "redis_url": args.redis_url},
-        "machine": machine(), "dataset": dataset_figures(info), "measures": measures,
+        "machine": {**machine(), "load_average_at_start": [round(x, 2) for x in load_before],
+                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "dataset": dataset_figures(info), "measures": measures,
         "summary": report.summary(measures),
     }
     findings = ROOT / "bench" / "findings.md"
