@@ -59,12 +59,14 @@ class Gunicorn:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.__exit__()
                 raise RuntimeError(f"gunicorn stopped (see {self.log_path})")
             try:
                 self.get("/bench/bare/")
                 return self
             except OSError:
                 time.sleep(0.3)
+        self.__exit__()  # a failed __enter__ gets no __exit__: stop the server here
         raise RuntimeError(f"gunicorn did not answer in 60 s (see {self.log_path})")
 
     def __exit__(self, *exc):
