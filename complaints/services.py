@@ -433,7 +433,7 @@ def counter_notice_file(*, seller: User, item_id: int, ground: str, statement: s
         raise FilingRefused(problems)
     with transaction.atomic():
         locked = ComplaintItem.objects.select_for_update().get(pk=item.pk)
-        if locked.state != State.SELLER_NOTIFIED or (locked.respond_by and locked.respond_by <= timezone.now()):
+        if not notice_answerable(locked):  # the same rule the notice page offers its form by
             raise ActionRefused(_("The window for a counter-notice on this listing has closed."))
         notice = CounterNotice.objects.create(item=locked, seller=seller, ground=ground, statement=statement.strip(),
                                               perjury_statement=True)

@@ -350,3 +350,30 @@ def celery_worker(redis_app):
         assert worker.consumer.connection.transport.driver_type == "redis"
         assert [q.name for q in worker.consumer.task_consumer.queues] == [redis_app]
         yield worker
+
+
+# --- The API as a user, and a world built once per module ---------------------------------------------------
+
+def api_as(user=None):
+    """An API client sending ``user``'s token (signed out when None)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def built_once(django_db_blocker, build):
+    """Yield ``build()``'s objects for a module, made inside a transaction rolled back at its end (as
+    TestCase.setUpTestData: each test runs in a savepoint within it)."""
+    from django.test import TestCase
+
+    with django_db_blocker.unblock():
+        put_platforms_back()
+        atomics = TestCase._enter_atomics()
+        try:
+            yield build()
+        finally:
+            TestCase._rollback_atomics(atomics)

@@ -7,7 +7,6 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
 from django.urls import get_resolver, reverse
 
 from accounts import services
@@ -20,13 +19,13 @@ from ipr.models import IPR
 
 from .conftest import (
     approve_ipr,
+    built_once,
     checked_pdf,
     checked_png,
     make_ipr,
     make_listing,
     make_user,
     pdf_bytes,
-    put_platforms_back,
 )
 
 ROLES = ["anonymous", "holder_a", "holder_b", "agent", "seller", "reviewer", "admin"]
@@ -49,14 +48,7 @@ def users_of_every_role() -> dict[str, User | None]:
 
 @pytest.fixture(scope="module")
 def _world(django_db_setup, django_db_blocker):
-    """Built once for the module, inside a transaction rolled back at its end (as TestCase.setUpTestData)."""
-    with django_db_blocker.unblock():
-        put_platforms_back()
-        atomics = TestCase._enter_atomics()
-        try:
-            yield _build_world()
-        finally:
-            TestCase._rollback_atomics(atomics)
+    yield from built_once(django_db_blocker, _build_world)
 
 
 @pytest.fixture

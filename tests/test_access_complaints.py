@@ -14,13 +14,9 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from accounts.models import User
 from complaints import bulk, dmca, services
 from complaints.models import Complaint, ComplaintItem, ComplaintItemEvent, CounterNotice
 from complaints.views import STEP_NAMES
@@ -29,12 +25,13 @@ from ipp.notifications import notify
 
 from .conftest import (
     PASSWORD,
+    api_as,
     approve_ipr,
+    built_once,
     checked_png,
     make_ipr,
     make_listing,
     make_user,
-    put_platforms_back,
 )
 from .test_access import FORBIDDEN, LOGIN, NOT_FOUND, OK, client_for, outcome, users_of_every_role
 from .test_access import ROLES as ROLES_OF_EVERY_PAGE
@@ -97,14 +94,7 @@ def _build_world():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        put_platforms_back()
-        # The transaction TestCase.setUpTestData runs in (the import job's durable block nests inside it).
-        atomics = TestCase._enter_atomics()
-        try:
-            yield _build_world()
-        finally:
-            TestCase._rollback_atomics(atomics)
+    yield from built_once(django_db_blocker, _build_world)
 
 
 @pytest.fixture(autouse=True)
@@ -267,13 +257,6 @@ API = {
     "docs": ("get", lambda o: "/api/v1/docs/", None, {"*": OK}),
 }
 
-
-def api_as(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.mark.parametrize("operation", list(API))

@@ -21,7 +21,7 @@ from complaints import services
 from complaints.models import Complaint, ComplaintItem
 from ipp.workdays import today_in_china
 
-from .conftest import PASSWORD, approve_ipr, make_ipr, make_listing, make_user, png_bytes
+from .conftest import PASSWORD, api_as, approve_ipr, make_ipr, make_listing, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,6 @@ def _fresh_throttles():
     """Throttle counters live in the cache: each test starts with none used."""
     cache.clear()
 
-
-def api_as(user: User | None = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture

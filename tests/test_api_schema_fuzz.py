@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.test import TestCase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -33,11 +32,11 @@ from complaints import services
 
 from .conftest import (
     approve_ipr,
+    built_once,
     checked_png,
     make_ipr,
     make_listing,
     make_user,
-    put_platforms_back,
 )
 
 # On PostgreSQL, as in production: what fuzzing sends (huge integers, NUL bytes, odd dates) must meet the
@@ -106,13 +105,7 @@ def _build_world() -> dict:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        put_platforms_back()
-        atomics = TestCase._enter_atomics()
-        try:
-            yield _build_world()
-        finally:
-            TestCase._rollback_atomics(atomics)
+    yield from built_once(django_db_blocker, _build_world)
 
 
 @pytest.fixture

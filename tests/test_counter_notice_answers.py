@@ -10,15 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from complaints import services
 from complaints.models import ComplaintItem, ComplaintItemEvent, Listing
 from ipp.models import Notification
 
-from .conftest import approve_ipr, checked_pdf, make_ipr, make_listing, make_user, pdf_bytes
+from .conftest import api_as, approve_ipr, checked_pdf, make_ipr, make_listing, make_user, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -72,12 +70,6 @@ def rival(reviewer):
     return make_user("rival@example.com", name="Rival Ltd", category=User.RegistrantCategory.ENTITY,
                      verified_by=reviewer)
 
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def accept_url(item, *, api=False):

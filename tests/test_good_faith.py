@@ -21,8 +21,6 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from complaints import good_faith, services
@@ -38,7 +36,7 @@ from complaints.models import (
 )
 from ipp.models import Notification
 
-from .conftest import approve_ipr, make_ipr, make_listing, make_user
+from .conftest import api_as, approve_ipr, make_ipr, make_listing, make_user
 
 pytestmark = pytest.mark.django_db
 State = ComplaintItem.State
@@ -118,11 +116,6 @@ def file(complainant, right, *listings) -> Complaint:
 def status_of(listing) -> str:
     return Listing.objects.get(pk=listing.pk).status
 
-
-def api_as(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 # --- 1. The record over the window, and who is eligible ---------------------------------------------------------

@@ -11,8 +11,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from complaints import services
@@ -20,7 +18,7 @@ from complaints.models import ComplaintItem, ComplaintItemEvent, Listing
 from ipp import workdays
 from ipp.models import Notification
 
-from .conftest import approve_ipr, checked_png, make_ipr, make_listing, make_user
+from .conftest import api_as, approve_ipr, checked_png, make_ipr, make_listing, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -79,12 +77,6 @@ def in_decision(holder, right, reviewer, shop_owner, run_tasks) -> ComplaintItem
 def state_of(item) -> str:
     return ComplaintItem.objects.get(pk=item.pk).state
 
-
-def api_as(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def page_of(client, user, url):

@@ -9,8 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from complaints import selectors, services
@@ -24,7 +22,7 @@ from complaints.models import (
 )
 from ipp import workdays
 
-from .conftest import approve_ipr, make_ipr, make_user
+from .conftest import api_as, approve_ipr, make_ipr, make_user
 
 pytestmark = pytest.mark.django_db
 State = ComplaintItem.State
@@ -56,11 +54,6 @@ def right(holder, reviewer):
 def other_reviewer(db):
     return make_user("second-reviewer@example.com", role=User.Role.REVIEWER)
 
-
-def api_as(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def listed(html: str) -> list[int]:

@@ -8,15 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from complaints import services
 from complaints.models import ComplaintItem, CounterNotice
 from ipp.models import Notification
 
-from .conftest import approve_ipr, checked_png, make_ipr, make_listing, make_user, png_bytes
+from .conftest import api_as, approve_ipr, checked_png, make_ipr, make_listing, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -254,12 +252,6 @@ def test_the_seller_does_not_see_the_evidence_before_the_complaint_reaches_it(cl
 
 
 # --- The API --------------------------------------------------------------------------------------
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def test_the_api_lists_the_sellers_notices_with_the_complaint_it_may_see(
