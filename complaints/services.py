@@ -43,6 +43,7 @@ from .selectors import (
     SPOT_CHECKABLE,
     claim_holder,
     complaint_filing_block_reason,
+    notice_answerable,
 )
 
 State = ComplaintItem.State
