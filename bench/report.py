@@ -43,8 +43,8 @@ def summary(measures: dict) -> list[dict]:
         result = (f"{sweep['rows']:,} of {sweep['iprs']:,} rights withdrawn in {sweep['app_seconds']:.2f} s, "
                   f"{sweep['ratio_to_floor']}× the floor ({sweep['floor_seconds']:.2f} s)")
         if "tasks_sent" in sweep:
-            result += (f"; the same without sending its {sweep['tasks_sent']:,} withdrawal notices (one task per "
-                       f"filer) to Redis: {sweep['app_seconds_without_sending_tasks']:.2f} s, "
+            result += (f"; the same without sending its {sweep['tasks_sent']:,} withdrawal-notice tasks to Redis: "
+                       f"{sweep['app_seconds_without_sending_tasks']:.2f} s, "
                        f"{sweep['ratio_to_floor_without_sending_tasks']}×")
         rows.append(_row("expiry_sweep", result, sweep["ratio_to_floor"] <= 5))
     if (web := measures.get("dashboard")):

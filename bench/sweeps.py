@@ -141,8 +141,8 @@ def measure_expiry_sweep(*, as_of: dt.date, runs: int, log=print) -> dict:
 
     try:
         result = _compare("expiry sweep", runs=runs, reset=reset, floor=floor, app=app, log=log)
-        # Where the time goes: the same sweep once more with its tasks (one withdrawal notice per filer) counted
-        # instead of sent to Redis.
+        # Where the time goes: the same sweep once more with its tasks (withdrawal notices, up to
+        # NOTICE_USERS_PER_TASK filers each) counted instead of sent to Redis.
         reset()
         with mock.patch("ipr.services.enqueue") as enqueue:
             seconds, _rows = timed(app)

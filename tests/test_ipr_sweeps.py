@@ -337,6 +337,98 @@ def test_a_dry_run_changes_nothing_and_counts_what_the_real_run_then_changes(hol
     assert counts_in(dry) == counts_in(real)
 
 
+# --- Notices: many users in few tasks, each told once ----------------------------------------------------
+
+def expiring_filers(reviewer, count: int) -> list[User]:
+    """``count`` verified filers, the ``n``-th with ``n + 1`` rights that end in ten days."""
+    filers = []
+    for n in range(count):
+        filer = make_user(f"filer{n}@example.com", name=f"Filer {n} Ltd", verified_by=reviewer)
+        for k in range(n + 1):
+            approve_ipr(make_ipr(filer, number=f"65{n:03d}{k:03d}", expires_on=on(10)), reviewer=reviewer)
+        filers.append(filer)
+    return filers
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """The (task, args) the IPR services enqueue, still sent as usual."""
+    sent: list[tuple] = []
+    real = services.enqueue
+
+    def recording(task_name, *args):
+        sent.append((task_name, args))
+        real(task_name, *args)
+
+    monkeypatch.setattr(services, "enqueue", recording)
+    return sent
+
+
+def test_a_sweep_tells_many_filers_in_few_tasks_and_each_filer_once(reviewer, monkeypatch, sent_tasks, run_tasks):
+    filers = expiring_filers(reviewer, 5)
+    monkeypatch.setattr(services, "NOTICE_USERS_PER_TASK", 2)
+    mail.outbox.clear()
+    sent_tasks.clear()
+    with run_tasks():
+        assert services.ipr_withdraw_sweep(as_of=on(11)) == 15
+    assert [(name, args[0], len(args[1])) for name, args in sent_tasks] == [
+        ("ipr.tasks.send_user_notices", "withdrawn", 2), ("ipr.tasks.send_user_notices", "withdrawn", 2),
+        ("ipr.tasks.send_user_notices", "withdrawn", 1)]
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == sorted(
+        (f.email, f"[IPP] Authentication withdrawn for {n + 1} right{'s' if n else ''}") for n, f in enumerate(filers))
+    for n, filer in enumerate(filers):
+        body = next(m.body for m in mail.outbox if m.to == [filer.email])
+        assert all(f"65{n:03d}{k:03d}" in body for k in range(n + 1))
+        assert filer.notifications.filter(key__startswith="ipr_withdrawn:").count() == n + 1
+
+
+def test_every_notice_task_of_the_sweeps_delivered_again_sends_nothing_more(holder, reviewer, capsys, sent_tasks, run_tasks):
+    from ipr.tasks import send_user_notices
+
+    build_expiring_world(holder, reviewer)
+    with run_tasks():
+        sweep_output(capsys, "--as-of", on(21).isoformat())
+    notices = [args for name, args in sent_tasks if name == "ipr.tasks.send_user_notices"]
+    assert sorted({kind for kind, _ in notices}) == ["expiry_reminders", "items_held", "withdrawn"]
+    sent, listed = len(mail.outbox), list(holder.notifications.values_list("key", flat=True))
+    assert sent == 7 and any(key.startswith("items_held:") for key in listed)  # as listed by the test above
+    for kind, batch in notices:  # as a worker killed before acknowledging would get them again
+        send_user_notices.apply(args=[kind, batch])
+    assert len(mail.outbox) == sent
+    assert list(holder.notifications.values_list("key", flat=True)) == listed
+
+
+def test_a_filer_whose_email_fails_is_tried_again_alone_and_the_others_are_not_mailed_twice(reviewer, monkeypatch,
+                                                                                            run_tasks):
+    import smtplib
+
+    from ipr import tasks
+
+    filers = expiring_filers(reviewer, 3)
+    real_send, refused = tasks.send_notice, []
+
+    def send_notice(user, template, context):
+        if user == filers[1] and not refused:
+            refused.append(user.email)
+            raise smtplib.SMTPServerDisconnected("the mail server went away")
+        real_send(user, template, context)
+
+    monkeypatch.setattr(tasks, "send_notice", send_notice)
+    asked = []
+    real_user_notice_send = tasks.user_notice_send
+    monkeypatch.setattr(tasks, "user_notice_send", lambda kind, user_id, ids: asked.append(user_id) or
+                        real_user_notice_send(kind, user_id, ids))
+    mail.outbox.clear()
+    with run_tasks():
+        services.ipr_withdraw_sweep(as_of=on(11))
+    # One task for the three; the retry (run at once here, later on a worker) carries only the one that failed.
+    assert asked == [filers[0].pk, filers[1].pk, filers[2].pk, filers[1].pk]
+    assert refused == ["filer1@example.com"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["filer0@example.com", "filer1@example.com", "filer2@example.com"]
+    # The refused email rolled its notification rows back with it, and the retry wrote them once.
+    assert [f.notifications.count() for f in filers] == [1, 2, 3]
+
+
 # --- Two workers at once ------------------------------------------------------------------------------
 
 @pytest.mark.postgres
