@@ -1,5 +1,7 @@
 """Reads about accounts that several pages need."""
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -33,13 +35,27 @@ def needs_sole_account_confirmation(user: User) -> bool:
     return holder is None or holder.user_id != user.pk
 
 
-def filing_block_reason(user: User) -> str | None:
+@dataclass(frozen=True)
+class Standing:
+    """What decides whether a rights holder may file: the proof it stands on, and whether it must still be confirmed
+    as the sole account of its name. A page that shows these and the block reason reads them once."""
+
+    proof: IdentityProof | None
+    needs_sole_account: bool
+
+
+def account_standing(user: User) -> Standing:
+    return Standing(identity_standing(user), needs_sole_account_confirmation(user))
+
+
+def filing_block_reason(user: User, standing: Standing | None = None) -> str | None:
     """Why this user may not register IPRs or file complaints now, in words for the user; None if it may."""
     if not user.is_authenticated:
         return _("Sign in first.")
     if not user.is_rights_holder:
         return _("Only rights holders and their agents register IP rights and file complaints.")
-    proof = identity_standing(user)
+    standing = standing or account_standing(user)
+    proof = standing.proof
     if proof is None:
         return _("Your identity is not verified yet: upload a proof of identity.")
     if proof.status == ReviewStatus.PENDING:
@@ -49,7 +65,7 @@ def filing_block_reason(user: User) -> str | None:
             "reason": proof.failure_reason_label.rstrip(".")}
     if proof.status == ReviewStatus.EXPIRED:
         return _("Your identity document has expired: upload a current one.")
-    if needs_sole_account_confirmation(user):
+    if standing.needs_sole_account:
         holder = sole_account_holder(user)
         if holder is not None:
             return _("Another account is confirmed as the sole account of “%(name)s”; only that account may file.") % {

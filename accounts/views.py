@@ -24,14 +24,16 @@ def dashboard(request):
     user = request.user
     context = {}
     if user.is_rights_holder:
-        proof = selectors.identity_standing(user)
+        standing = selectors.account_standing(user)
+        proof = standing.proof
         context.update(
             proof=proof,
             renewal_pending=proof is not None and proof.status == ReviewStatus.VERIFIED
             and IdentityProof.objects.filter(user=user, status=ReviewStatus.PENDING).exists(),
-            block_reason=selectors.filing_block_reason(user),
-            needs_sole_account=selectors.needs_sole_account_confirmation(user),
-            pending_statement=SoleAccountStatement.objects.filter(user=user, status=ReviewStatus.PENDING).first(),
+            block_reason=selectors.filing_block_reason(user, standing),
+            needs_sole_account=standing.needs_sole_account,
+            pending_statement=SoleAccountStatement.objects.filter(user=user, status=ReviewStatus.PENDING).first()
+            if standing.needs_sole_account else None,
             events=AccountEvent.objects.filter(user=user)[:8],
             ipr_summary=ipr_selectors.status_counts(user),
             complaint_summary=complaint_selectors.status_counts(user),

@@ -112,7 +112,8 @@ def measure_filing(*, runs: int, warmup: int, last_complaint: int, log=print) ->
     return result
 
 
-def _page(client: Client, url: str, *, runs: int, warmup: int) -> dict:
+def _page(client: Client, url: str, *, runs: int, warmup: int, before=None) -> dict:
+    """Latency and query count of ``url``; ``before`` (untimed) runs ahead of each request."""
     def get():
         response = client.get(url)
         if response.status_code != 200:
@@ -121,10 +122,14 @@ def _page(client: Client, url: str, *, runs: int, warmup: int) -> dict:
 
     samples, counts = [], set()
     for run in range(warmup + runs):
+        if before:
+            before()
         seconds, _response = timed(get)
         if run >= warmup:
             samples.append(seconds)
     for _ in range(3):
+        if before:
+            before()
         with CaptureQueriesContext(connection) as queries:
             get()
         counts.add(len(queries))
@@ -171,3 +176,21 @@ def measure_pages(*, runs: int, warmup: int, log=print) -> dict:
     search["words"] = SEARCH_WORDS
     log(f"  listing search: p50 {search['p50_ms']} ms, p95 {search['p95_ms']} ms, {search['queries']} queries")
     return {"review_queue": queue, "manage_complaints": complaints, "listing_search": search}
+
+
+def measure_dashboard_latency(*, runs: int, warmup: int, log=print) -> dict:
+    """The busy holder's dashboard in this process: as wrk sees it (its decided listings' figures kept, as for
+    IPP_HOLDER_FIGURES_SECONDS after they were counted) and as the first visit in that time sees it (counted)."""
+    from django.core.cache import cache
+
+    from accounts.models import User
+    from complaints import reports
+
+    holder = User.objects.get(email=dataset.BUSY_EMAIL)
+    client = signed_in(dataset.BUSY_EMAIL)
+    kept = _page(client, "/dashboard/", runs=runs, warmup=warmup)
+    counted = _page(client, "/dashboard/", runs=runs, warmup=warmup,
+                    before=lambda: cache.delete(reports.holder_item_figures_key(holder)))
+    log(f"  dashboard in-process: p50 {kept['p50_ms']} ms with its figures kept ({kept['queries']} queries), "
+        f"{counted['p50_ms']} ms counting them ({counted['queries']} queries)")
+    return {"figures_kept": kept, "figures_counted": counted}

@@ -317,6 +317,8 @@ def main(argv: list[str]) -> int:
             measures["dashboard"] = web.measure_dashboard(targets=targets, env=env, seconds=args.wrk_seconds,
                                                           rounds=args.wrk_rounds, log=log, log_dir=var)
             measures["dashboard"]["typical_holder"] = typical_email
+            measures["dashboard"]["in_process"] = pages.measure_dashboard_latency(runs=args.runs, warmup=args.warmup,
+                                                                                 log=log)
         if "3" in only:
             log("3. The workflow sweep (seller silence → taken down) against its floor")
             measures["workflow_sweep"] = sweeps.measure_workflow_sweep(as_of=anchor, runs=args.sweep_runs, log=log)

@@ -31,6 +31,8 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Aggregate,
     Count,
@@ -43,6 +45,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -528,6 +531,8 @@ class HolderRow:
 class HolderFigures:
     total: HolderRow
     platforms: list[HolderRow]
+    # When the decided items were counted (up to IPP_HOLDER_FIGURES_SECONDS ago).
+    items_as_of: dt.datetime
 
     @property
     def statuses(self) -> list[tuple[str, str]]:
@@ -537,7 +542,8 @@ class HolderFigures:
 
 def holder_figures(*, user: User) -> HolderFigures:
     """The rights holder's filed complaints by status, its takedown rate (items taken down of items decided)
-    and median time from filing to takedown, overall and by platform: three queries, whatever the history."""
+    and median time from filing to takedown, overall and by platform: one query, and two more at most once a
+    ``IPP_HOLDER_FIGURES_SECONDS`` (the decided items' figures, kept that long; ``items_as_of`` says when)."""
     complaints = Complaint.objects.filter(complainant=user, status__in=FILED_STATUSES)
     by_status: dict[str, dict[str, int]] = defaultdict(dict)
     names: dict[str, str] = {}
@@ -546,13 +552,7 @@ def holder_figures(*, user: User) -> HolderFigures:
                                   .values_list("platform_id", "platform__name", "status", "n")):
         by_status[code][status] = n
         names[code] = _(name)
-    decided = ComplaintItem.objects.filter(complaint__complainant=user, decided_at__isnull=False)
-    taken_down = Q(state=State.TAKEN_DOWN)
-    figures = {"decided": Count("pk"), "taken_down": Count("pk", filter=taken_down),
-               "median": _median(_filing_to_decision(), filter=taken_down)}
-    overall = decided.aggregate(**figures)
-    per_platform = {row["complaint__platform_id"]: row
-                    for row in decided.values("complaint__platform_id").annotate(**figures).order_by()}
+    overall, per_platform, items_as_of = holder_item_figures(user=user)
 
     def row(key: str, label: str, statuses: dict[str, int], items: dict) -> HolderRow:
         return HolderRow(key, label, statuses, items.get("decided", 0), items.get("taken_down", 0), items.get("median"))
@@ -563,4 +563,33 @@ def holder_figures(*, user: User) -> HolderFigures:
             total_by_status[status] += n
     return HolderFigures(
         total=row("", _("All platforms"), dict(total_by_status), overall),
-        platforms=[row(code, names[code], by_status[code], per_platform.get(code, {})) for code in names])
+        platforms=[row(code, names[code], by_status[code], per_platform.get(code, {})) for code in names],
+        items_as_of=items_as_of)
+
+
+def holder_item_figures_key(user: User) -> str:
+    return f"holder_item_figures:{user.pk}"
+
+
+def holder_item_figures(*, user: User) -> tuple[dict, dict[str, dict], dt.datetime]:
+    """How the holder's decided items went, overall and by platform, and when that was counted.
+
+    Counting reads every decided item of the holder's (about 20 ms for a brand with 10,000 listings decided, more
+    than the rest of its dashboard), and the figures change only when reviewers or the sweeps decide: they are kept
+    in the cache for ``IPP_HOLDER_FIGURES_SECONDS`` and counted again when missing (a cache that is down counts
+    every time).
+    """
+    key = holder_item_figures_key(user)
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    decided = ComplaintItem.objects.filter(complaint__complainant=user, decided_at__isnull=False)
+    taken_down = Q(state=State.TAKEN_DOWN)
+    figures = {"decided": Count("pk"), "taken_down": Count("pk", filter=taken_down),
+               "median": _median(_filing_to_decision(), filter=taken_down)}
+    counted = (decided.aggregate(**figures),
+               {row["complaint__platform_id"]: row
+                for row in decided.values("complaint__platform_id").annotate(**figures).order_by()},
+               timezone.now())
+    cache.set(key, counted, settings.IPP_HOLDER_FIGURES_SECONDS)
+    return counted

@@ -1,7 +1,8 @@
 """The Redis cache, failing open: a Redis outage costs the rate limits for its duration, never a page.
 
-The cache holds nothing but counters of the rate limits (allauth's sign-in and code limits, the
-API's throttles); everything a user submits is in PostgreSQL. With Django's ``RedisCache`` a
+The cache holds counters of the rate limits (allauth's sign-in and code limits, the API's
+throttles) and figures that are counted again when missing (a rights holder's decided listings);
+everything a user submits is in PostgreSQL. With Django's ``RedisCache`` a
 Redis that is down turns every throttled request (a filing, a sign-in) into a 500, though the
 database would take it (tests/faults/test_redis_stopped.py). Here a read that cannot reach Redis
 is a miss and a write is dropped, each logged, so the limits simply do not count until Redis is

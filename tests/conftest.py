@@ -245,6 +245,16 @@ def put_platforms_back():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache_after_each_test():
+    """What one test left in the (per-process) cache, a holder's kept figures or a throttle's count, is not the
+    next test's: its rows, even their ids, may be another's."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_after_each_test():
     """A request in another language leaves it active in the thread; the next test starts in English."""
     yield

@@ -11,6 +11,7 @@ import io
 import zoneinfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -370,6 +371,24 @@ def test_the_dashboard_shows_the_holders_figures(client, history, holder):
     assert "33.3 %" in page and "7.0 days" in page
 
 
+def test_the_dashboard_keeps_the_decided_figures_for_a_minute_and_says_when_they_were_counted(
+        client, history, holder, reviewer, monkeypatch, settings):
+    from django.core.cache.backends import locmem
+
+    client.force_login(holder)
+    first = client.get(reverse("dashboard")).content.decode()
+    counted_at = reports.holder_item_figures(user=holder)[2]  # kept: the time of the first count
+    assert "as counted at " + timezone.localtime(counted_at, CHINA).strftime("%Y-%m-%d %H:%M") in first
+    assert "28.6 %" in first  # all platforms: 2 of 7 decided listings taken down
+    waiting = ComplaintItem.objects.get(complaint__complainant=holder, complaint__platform_id="tmall", state="in_review")
+    services.item_review_decide(reviewer=reviewer, item_id=waiting.pk, decision="reject", reason="use_not_found")
+    assert "28.6 %" in client.get(reverse("dashboard")).content.decode()  # kept: the same figures
+    later = locmem.time.time() + settings.IPP_HOLDER_FIGURES_SECONDS + 1
+    monkeypatch.setattr(locmem.time, "time", lambda: later)
+    again = client.get(reverse("dashboard")).content.decode()
+    assert "28.6 %" not in again and "25.0 %" in again  # counted again: 2 of 8
+
+
 def test_a_holder_without_complaints_is_told_where_its_figures_will_be(client, holder):
     client.force_login(holder)
     page = client.get(reverse("dashboard")).content.decode()
@@ -413,7 +432,9 @@ def test_the_reports_cost_the_same_queries_for_one_row_or_many(admin_user, holde
     today = timezone.localdate(timezone=CHINA)
 
     def counts() -> list[int]:
+        cache.clear()  # the holder's item figures counted afresh (3 queries), then kept (1)
         return [queries(lambda: reports.transparency_report(date_from=today - dt.timedelta(days=29), date_until=today)),
+                queries(lambda: reports.holder_figures(user=holder)),
                 queries(lambda: reports.holder_figures(user=holder)),
                 queries(lambda: admin.get(reverse("admin_reports"))),
                 queries(lambda: admin.get(reverse("admin_reports_export"))),
@@ -421,7 +442,7 @@ def test_the_reports_cost_the_same_queries_for_one_row_or_many(admin_user, holde
 
     add_history(holder=holder, reviewer=reviewer, seller=seller, complaints=1, listings=1)
     one = counts()
-    assert one[:2] == [9, 3]
+    assert one[:3] == [9, 3, 1]
     add_history(holder=holder, reviewer=reviewer, seller=seller, complaints=6, listings=3)
     report = reports.transparency_report(date_from=today - dt.timedelta(days=29), date_until=today)
     assert (report.items, report.takedowns.automated, report.counter_notices.counter_noticed) == (19, 7, 6)  # it grew

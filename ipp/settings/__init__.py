@@ -263,6 +263,8 @@ IPP_REPEAT_INFRINGER_POINTS = env.int("IPP_REPEAT_INFRINGER_POINTS", default=12)
 IPP_REVIEW_CLAIM_MINUTES = env.int("IPP_REVIEW_CLAIM_MINUTES", default=30)
 # The most items one "claim a batch" takes.
 IPP_REVIEW_CLAIM_BATCH_MAX = env.int("IPP_REVIEW_CLAIM_BATCH_MAX", default=50)
+# How long a rights holder's dashboard keeps the figures of its decided listings before counting them again.
+IPP_HOLDER_FIGURES_SECONDS = env.int("IPP_HOLDER_FIGURES_SECONDS", default=60)
 # The Good Faith Program (complaints/good_faith.py). Defaults: Alibaba's published Good-faith Takedown rules
 # (a 3-month window, removal under a 90% successful-takedown rate or over 5% successful counter-notices, a
 # 3-month wait to be admitted again) and the vendors' reported entry floor of 100 complaints in 3 months.
