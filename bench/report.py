@@ -107,6 +107,13 @@ def markdown(results: dict, *, before: dict | None = None) -> str:
             was = (previous["result"] + ("" if previous["met"] is None else f" ({_met(previous['met'])})")
                    if previous else "—")
             lines.append(f"| {row['measure']} | {row['result']} | {was} | {row['target']} | {_met(row['met'], True)} |")
+        then, now = before.get("machine", {}), machine
+        then_bare = before["measures"].get("dashboard", {}).get("bare_rps")
+        now_bare = results["measures"].get("dashboard", {}).get("bare_rps")
+        if then.get("cpu") != now.get("cpu") and then_bare and now_bare:
+            lines += ["", f"“Before the fixes” ran on another machine ({then.get('cpu')}: the bare view "
+                          f"{then_bare:,.0f} requests/s there, {now_bare:,.0f} here): between the columns, compare "
+                          "ratios and query counts, not milliseconds."]
     else:
         lines += ["| Measure | Result | Target | Met? |", "|---|---|---|---|"]
         for row in rows:
