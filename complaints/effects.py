@@ -105,8 +105,9 @@ def _notice_to_seller(event):
         "file a counter-notice by %(respond_by)s; otherwise it is taken down then."))
 
 
-# A Good Faith notice keeps its listing hidden while it stands (held, it may still resume).
-HIDING_STATES = (State.SELLER_NOTIFIED, State.COUNTER_NOTICED, State.IN_DECISION, State.HELD)
+# A Good Faith notice keeps its listing hidden while it stands. A held notice does not stand: the right it rests
+# on no longer authorises it; if the right is authenticated again the notice resumes and hides the listing again.
+HIDING_STATES = (State.SELLER_NOTIFIED, State.COUNTER_NOTICED, State.IN_DECISION)
 
 
 def _shown_again(event):
@@ -200,7 +201,19 @@ def _withdrawn(event):
             "The complainant withdrew complaint %(ref)s about “%(title)s”."))
 
 
-# By the state an item moved into: what happens outside its row.
+def _held(event):
+    _shown_again(event)  # hidden by this member's notice alone: on sale again while its right is withdrawn
+
+
+def _resumed(event):
+    """The right is authenticated again and the item back where it was held: its notices were sent when it first got
+    there; a Good Faith member's standing notice hides the listing again (one removed meanwhile stays removed)."""
+    if event.item.good_faith and event.to_state in HIDING_STATES:
+        marketplace().hide(event.item.listing)
+
+
+# By the state an item moved into: what happens outside its row. Moves out of a hold are the exception: whatever
+# state they return to, they only resume (``effects_of``).
 EFFECTS = {
     State.SELLER_NOTIFIED: [_notice_to_seller],
     State.REJECTED: [_rejected],
@@ -209,7 +222,25 @@ EFFECTS = {
     State.TAKEN_DOWN: [_taken_down],
     State.REINSTATED: [_reinstated],
     State.WITHDRAWN: [_withdrawn],
+    State.HELD: [_held],
 }
+
+
+def _is_resume(from_state: str, to_state: str) -> bool:
+    return from_state == State.HELD and to_state != State.WITHDRAWN
+
+
+def effects_of(from_state: str, to_state: str) -> list:
+    """The steps of a move."""
+    return [_resumed] if _is_resume(from_state, to_state) else EFFECTS.get(to_state, [])
+
+
+def has_effects(from_state: str, to_state: str, *, good_faith: bool) -> bool:
+    """Whether a move has anything to do outside its row. Holding and resuming have only for a Good Faith member's
+    item (its listing is shown or hidden again); the complainant hears of them from ipr.tasks, in one email."""
+    if to_state == State.HELD or _is_resume(from_state, to_state):
+        return good_faith
+    return to_state in EFFECTS
 
 
 def run_event_effects(event_ids: list[int]) -> int:
@@ -230,7 +261,7 @@ def run_event_effects(event_ids: list[int]) -> int:
                                          "item__complaint__complainant", "item__listing__shop__owner").first())
                 if event is None:
                     continue  # done already, or being run by another worker right now
-                for step in EFFECTS.get(event.to_state, []):
+                for step in effects_of(event.from_state, event.to_state):
                     step(event)
                 event.effects_done_at = timezone.now()
                 event.save(update_fields=["effects_done_at"])

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ipp import workdays
 from ipp.tasks import enqueue
 
-from .effects import EFFECTS
+from .effects import EFFECTS, has_effects
 from .models import Complaint, ComplaintItem, ComplaintItemEvent
 
 State = ComplaintItem.State
@@ -49,9 +49,9 @@ BEING_HANDLED = IN_PROGRESS | {State.HELD}
 BATCH_SIZE = 2000
 
 
-def _effects_done(to_state: str) -> dict:
+def _effects_done(from_state: str, to_state: str, *, good_faith: bool) -> dict:
     """A move with nothing to do outside its row is done when recorded; the others wait for their worker."""
-    return {} if to_state in EFFECTS else {"effects_done_at": timezone.now()}
+    return {} if has_effects(from_state, to_state, good_faith=good_faith) else {"effects_done_at": timezone.now()}
 
 
 def _moved(now) -> dict:
@@ -125,8 +125,9 @@ def item_move(*, item_id: int, to_state: str, actor=None, reason: str = "", note
             setattr(item, name, value)
         item.save(update_fields=["state", "updated_at", *changed])
         event = ComplaintItemEvent.objects.create(item=item, actor=actor, from_state=from_state, to_state=to_state,
-                                                  reason=reason, note=note, **_effects_done(to_state))
-        if to_state in EFFECTS:
+                                                  reason=reason, note=note,
+                                                  **_effects_done(from_state, to_state, good_faith=item.good_faith))
+        if event.effects_done_at is None:
             enqueue("complaints.tasks.run_item_effects", event.pk)
         complaint_status_refresh([item.complaint_id])
     return item
@@ -151,9 +152,10 @@ def items_move_due(items: QuerySet[ComplaintItem], *, from_state: str, to_state:
             # Timed moves go to states whose deadline does not depend on the item (review due, decided at).
             update = {"state": to_state, **(DEADLINES[to_state](None, now) if to_state in DEADLINES else {}), **_moved(now)}
             ComplaintItem.objects.filter(pk__in=batch, state=from_state).update(**update, updated_at=now)
+            # Timed moves neither hold nor resume: whether they have effects does not depend on the item.
             events = ComplaintItemEvent.objects.bulk_create(
                 ComplaintItemEvent(item_id=pk, from_state=from_state, to_state=to_state, reason=reason,
-                                   **_effects_done(to_state)) for pk in batch)
+                                   **_effects_done(from_state, to_state, good_faith=False)) for pk in batch)
             if to_state in EFFECTS:
                 enqueue("complaints.tasks.run_item_effects_batch", [event.pk for event in events])
             complaint_status_refresh(ComplaintItem.objects.filter(pk__in=batch).values("complaint_id"))
@@ -179,7 +181,8 @@ def _move_in_batches(items, *, from_states, update: dict, to_state, reason: str)
     """Move many items at once, set-based and safe with two workers.
 
     Each batch locks its rows (skipping rows another worker holds), moves them in one
-    UPDATE that re-checks their state, and logs them with one INSERT.
+    UPDATE that re-checks their state, and logs them with one INSERT; the few moves with
+    something to do outside (a Good Faith member's listing) go to a worker in one task.
     """
     moved: list[tuple[int, int]] = []
     while True:
@@ -187,18 +190,22 @@ def _move_in_batches(items, *, from_states, update: dict, to_state, reason: str)
             batch = list(
                 items.filter(state__in=from_states).order_by("pk")
                 .select_for_update(skip_locked=True, of=("self",))
-                .values_list("pk", "state", "held_from", "complaint__complainant_id")[:BATCH_SIZE]
+                .values_list("pk", "state", "held_from", "good_faith", "complaint__complainant_id")[:BATCH_SIZE]
             )
             if not batch:
                 return moved
+            now = timezone.now()
             ComplaintItem.objects.filter(pk__in=[row[0] for row in batch], state__in=from_states).update(
-                **update, **_moved(timezone.now()))
-            ComplaintItemEvent.objects.bulk_create(
+                **update, **_moved(now))
+            events = ComplaintItemEvent.objects.bulk_create(
                 ComplaintItemEvent(item_id=pk, from_state=state, to_state=to_state(state, held_from), reason=reason,
-                                   effects_done_at=timezone.now())  # holding and resuming reach nobody outside
-                for pk, state, held_from, _complainant in batch
+                                   effects_done_at=None if has_effects(state, to_state(state, held_from),
+                                                                       good_faith=good_faith) else now)
+                for pk, state, held_from, good_faith, _complainant in batch
             )
-        moved.extend((complainant, pk) for pk, _state, _held_from, complainant in batch)
+            if with_effects := [event.pk for event in events if event.effects_done_at is None]:
+                enqueue("complaints.tasks.run_item_effects_batch", with_effects)
+        moved.extend((complainant, pk) for pk, _state, _held_from, _good_faith, complainant in batch)
 
 
 def complaint_status_refresh(complaint_ids) -> None:

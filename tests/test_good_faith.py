@@ -28,6 +28,7 @@ from complaints.good_faith import GoodFaithRefused, Record
 from complaints.models import (
     Complaint,
     ComplaintItem,
+    ComplaintItemEvent,
     FilingSuspension,
     GoodFaithChange,
     GoodFaithMembership,
@@ -504,6 +505,60 @@ def test_withdrawing_a_members_notice_keeps_the_listing_hidden_while_another_mem
     with run_tasks():
         services.complaint_withdraw(user=rival, complaint=Complaint.objects.get(complainant=rival))
     assert status_of(listing) == "active"
+
+
+def test_a_members_listing_is_on_sale_while_the_right_is_withdrawn_and_hidden_again_when_it_returns(
+        member, reviewer, listing, run_tasks):
+    from ipp.workdays import today_in_china
+    from ipr import services as ipr_services
+    from ipr.models import IPR
+
+    from .conftest import checked_pdf
+
+    ends = today_in_china() + dt.timedelta(days=10)
+    right = approve_ipr(make_ipr(member, number="30000555", expires_on=ends), reviewer=reviewer)
+    with run_tasks():
+        item = file(member, right, listing).items.get()
+    assert status_of(listing) == "hidden"
+    after = ends + dt.timedelta(days=1)
+    with run_tasks():
+        ipr_services.ipr_withdraw_sweep(as_of=after)
+        ipr_services.complaint_items_hold_sweep(as_of=after)
+    assert (ComplaintItem.objects.get(pk=item.pk).state, status_of(listing)) == ("held", "active")
+
+    ipr_services.ipr_renew(user=member, ipr=IPR.objects.get(pk=right.pk), fields={"expires_on": ends.replace(year=ends.year + 10)},
+                           certificate=checked_pdf("renewal-certificate.pdf"))
+    with run_tasks():
+        ipr_services.ipr_approve(ipr_id=right.pk, reviewer=reviewer)
+    assert (ComplaintItem.objects.get(pk=item.pk).state, status_of(listing)) == ("seller_notified", "hidden")
+    # Every move ran its effects, once; the seller was told of the notice once (resuming tells nobody again).
+    assert not ComplaintItemEvent.objects.filter(item=item, effects_done_at__isnull=True).exists()
+    assert Notification.objects.filter(kind="notice_received").count() == 1
+
+
+def test_holding_one_members_notice_keeps_the_listing_hidden_while_another_members_notice_stands(
+        admin_user, member, rival, rival_right, listing, reviewer, run_tasks):
+    from ipr import services as ipr_services
+
+    change(admin_user, rival, "grant")
+    mine_right = approve_ipr(make_ipr(member, number="30000556"), reviewer=reviewer)
+    with run_tasks():
+        mine = file(member, mine_right, listing).items.get()
+        file(rival, rival_right, listing)
+    with run_tasks():
+        ipr_services.ipr_withdraw(ipr_id=mine_right.pk, actor=admin_user)
+    assert (ComplaintItem.objects.get(pk=mine.pk).state, status_of(listing)) == ("held", "hidden")
+
+
+def test_holding_an_ordinary_complaints_item_leaves_nothing_for_a_worker(holder, right, listing, admin_user, run_tasks):
+    from ipr import services as ipr_services
+
+    with run_tasks():
+        item = file(holder, right, listing).items.get()
+    with run_tasks():
+        ipr_services.ipr_withdraw(ipr_id=right.pk, actor=admin_user)
+    held = ComplaintItemEvent.objects.get(item=item, to_state="held")
+    assert held.effects_done_at is not None and status_of(listing) == "active"
 
 
 def test_rejecting_an_ordinary_complaint_does_not_show_a_listing_a_members_notice_hid(
