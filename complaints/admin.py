@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -19,17 +21,24 @@ from .selectors import shops_with_points
 
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
-    """Each platform's rules are data: admins change windows, the jurisdiction rule and URL shapes here."""
+    """Read-only here: a platform's settings change on the admin area's page (``admin_platform_edit``), the one write
+    that refuses an edit made over someone else's (``platform_settings.platform_settings_update``) and records every
+    field's old and new value."""
 
     list_display = ["code", "name", "is_active", "requires_china_rights", "seller_response_days",
                     "complainant_answer_working_days", "penalty_points_per_takedown", "max_listings_per_complaint",
-                    "position"]
-    list_editable = ["is_active", "requires_china_rights", "seller_response_days", "complainant_answer_working_days",
-                     "penalty_points_per_takedown", "max_listings_per_complaint", "position"]
-    readonly_fields = ["code"]
+                    "position", "edit_link"]
+
+    @admin.display(description=_("Change"))
+    def edit_link(self, platform):
+        return format_html('<a href="{}">{}</a>', reverse("admin_platform_edit", args=[platform.pk]),
+                           _("Change on the admin area's page"))
 
     def has_add_permission(self, request):
         return False  # the codes are part of the API; a new marketplace comes with code (its adapter)
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -8,8 +8,8 @@ and new value. Two admins editing at once: the second save finds the row changed
 form was shown and is refused (``ChangedMeanwhile``), so nothing is silently overwritten.
 
 The form carries what the admin saw as a signed token (``seen``): no version column is
-needed, and the comparison is of the values themselves, whoever changed them (this page,
-the Django admin, a shell).
+needed, and the comparison is of the values themselves, whoever changed them (this page or
+a shell; the Django admin shows platforms read-only and links here).
 """
 
 import json
