@@ -21,13 +21,16 @@ production settings (DEBUG off): gunicorn, a Celery worker and Celery beat (swee
 At the end: a final sweep, the worker drained, and checks by counting in the database: no 5xx
 (every answer counted by status), every complaint a 201 announced is there with all its items,
 every decision, counter-notice and answer that succeeded has its event, nothing is left in
-``submitted``, and every move's side effects ran. Prints a summary (requests by kind and status,
+``submitted``, and every move's side effects ran. Then time moves ten days on (``run_sweeps
+--as-of``): every listing whose seller stayed silent must be taken down once, its listing removed,
+and every unanswered counter-notice go to a decision. Prints a summary (requests by kind and status,
 p50/p95 latency, items per state) and writes it to docs/soak.md. Exits 1 if a check fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -357,6 +360,7 @@ def soak(stack: Stack, args, listings: int) -> int:
         stack.manage("run_sweeps", "--as-of", (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)).isoformat())
 
     checks = count_and_check(db, recorder, submitted(), pending_effects(), api_before=api_before)
+    checks += check_automatic_moves(stack, pending_effects)
     checks.insert(0, ("the worker drained everything by itself (no safety-net sweep needed)",
                       drained and pending_after_drain == 0, f"{pending_after_drain} side effects left"))
     checks.insert(0, ("every client thread ran to the end", not failed_actors, "; ".join(failed_actors) or "all"))
@@ -437,6 +441,36 @@ def count_and_check(db, recorder: Recorder, submitted: int, pending: int, *,
     checks.append(("no item left in submitted after the final sweep", submitted == 0, f"{submitted} submitted"))
     checks.append(("every move's side effects ran", pending == 0, f"{pending} pending"))
     return checks
+
+
+def check_automatic_moves(stack: Stack, pending_effects) -> list[tuple[str, bool, str]]:
+    """The windows the soak left open, closed by time: ``run_sweeps`` as of ten days later (past every seller's
+    3 days and every complainant's 3 working days), the worker draining it. Every listing whose seller stayed silent
+    is taken down once, and every counter-notice left unanswered goes to a reviewer's decision."""
+    db = stack.db
+    silent = [row[0] for row in db.rows("SELECT id FROM complaints_complaintitem WHERE state = 'seller_notified'")]
+    unanswered = [row[0] for row in db.rows("SELECT id FROM complaints_complaintitem WHERE state = 'counter_noticed'")]
+    print(f"soak: closing the windows: {len(silent)} notices unanswered, {len(unanswered)} counter-notices "
+          "unanswered; run_sweeps as of ten days later", flush=True)
+    stack.manage("run_sweeps", "--as-of", (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).isoformat())
+    with contextlib.suppress(AssertionError):  # what is left is reported below
+        wait_until(lambda: pending_effects() == 0, timeout=600, interval=1, message="the takedowns' side effects")
+    taken_down = db.value(
+        "SELECT count(*) FROM complaints_complaintitem i JOIN complaints_listing l ON l.id = i.listing_id "
+        "WHERE i.id = ANY(%s) AND i.state = 'taken_down' AND l.status = 'removed' AND (SELECT count(*) FROM "
+        "complaints_complaintitemevent e WHERE e.item_id = i.id AND e.to_state = 'taken_down' AND e.actor_id IS NULL) = 1",
+        (silent,)) if silent else 0
+    to_decision = db.value(
+        "SELECT count(*) FROM complaints_complaintitem WHERE id = ANY(%s) AND state = 'in_decision'",
+        (unanswered,)) if unanswered else 0
+    left = pending_effects()
+    return [
+        ("every listing whose seller stayed silent is taken down once by the sweep, its listing removed",
+         taken_down == len(silent), f"{taken_down} of {len(silent)}"),
+        ("every counter-notice left unanswered goes to a decision", to_decision == len(unanswered),
+         f"{to_decision} of {len(unanswered)}"),
+        ("the automatic moves' side effects ran", left == 0, f"{left} pending"),
+    ]
 
 
 def render(args, recorder: Recorder, checks, db, *, elapsed: float, started_at, pg_version: str,

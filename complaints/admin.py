@@ -25,14 +25,12 @@ class PlatformAdmin(admin.ModelAdmin):
     that refuses an edit made over someone else's (``platform_settings.platform_settings_update``) and records every
     field's old and new value."""
 
-    list_display = ["code", "name", "is_active", "requires_china_rights", "seller_response_days",
-                    "complainant_answer_working_days", "penalty_points_per_takedown", "max_listings_per_complaint",
-                    "position", "edit_link"]
+    list_display = ["code", "name", "edit_link", "is_active", "seller_response_days", "complainant_answer_working_days",
+                    "requires_china_rights"]
 
-    @admin.display(description=_("Change"))
+    @admin.display(description=_("Admin area"))
     def edit_link(self, platform):
-        return format_html('<a href="{}">{}</a>', reverse("admin_platform_edit", args=[platform.pk]),
-                           _("Change on the admin area's page"))
+        return format_html('<a href="{}">{}</a>', reverse("admin_platform_edit", args=[platform.pk]), _("Edit"))
 
     def has_add_permission(self, request):
         return False  # the codes are part of the API; a new marketplace comes with code (its adapter)

@@ -125,3 +125,11 @@ def test_an_admin_finds_repeat_infringers_reads_a_ledger_and_changes_a_platforms
     expect(latest).to_contain_text("Seller response window (days): 3 → 5")
     assert Platform.objects.get(code="taobao").seller_response_days == 5
     shot(page, "admin-platform-edit")
+
+    # The Django data admin shows the platforms to read and sends an admin to this page to change them.
+    page.goto(f"{live_server.url}/admin/complaints/platform/")
+    taobao = page.locator("#result_list tbody tr", has_text="Taobao").first
+    expect(taobao).to_contain_text("5")
+    shot(page, "django-admin-platforms")
+    taobao.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.get_by_role("heading", name="Taobao: settings")).to_be_visible()
