@@ -1,5 +1,6 @@
-"""Emails about IP rights. Each loads what it reports by id and reads its current state,
-so a repeated delivery sends the same news and a stale one sends nothing."""
+"""Emails about IP rights. Each loads what it reports by id and reads its current state, so a
+stale delivery sends nothing; the sweeps' notices (``send_user_notices``) are also sent once per
+user however often their task is delivered."""
 
 import hashlib
 import logging
