@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -156,7 +157,11 @@ class ComplaintAdmin(ReadOnlyAdmin):
     inlines = [ComplaintItemInline, ComplaintEvidenceInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(listing_count=Count("items"))
+        # Counted per row shown: a Count("items") join grouped all 200,000 complaints and their million items
+        # before taking a page (2 s; docs/benchmarks.md).
+        listings = (ComplaintItem.objects.filter(complaint=OuterRef("pk")).order_by().values("complaint")
+                    .annotate(n=Count("pk")).values("n"))
+        return super().get_queryset(request).annotate(listing_count=Coalesce(Subquery(listings), 0))
 
     @admin.display(description=_("reference"), ordering="pk")
     def reference(self, complaint) -> str:
@@ -185,7 +190,8 @@ class ComplaintItemAdmin(ReadOnlyAdmin):
     search_fields = ["=id", "=complaint__id", "=listing__listing_id", "listing__title", "listing__shop__name",
                      "complaint__complainant__email", "complaint__complainant__complainant_name"]
     list_select_related = ["complaint__platform", "listing__shop"]
-    date_hierarchy = "updated_at"
+    # No date_hierarchy (nor on the events and penalties): its year links read every row's date, half a second at a
+    # million items, 1.2 s at the 3.8 million events.
     inlines = [ComplaintItemEventInline]
 
     @admin.display(description=_("complaint"), ordering="complaint_id")
@@ -213,7 +219,6 @@ class ComplaintItemEventAdmin(ReadOnlyAdmin):
     list_filter = ["to_state", "from_state", "item__complaint__platform"]
     search_fields = ["=item__id", "=item__complaint__id", "actor__email", "note"]
     list_select_related = ["item", "actor"]
-    date_hierarchy = "at"
 
     @admin.display(description=_("complaint"), ordering="item__complaint_id")
     def complaint_reference(self, event) -> str:
@@ -256,7 +261,6 @@ class PenaltyEntryAdmin(ReadOnlyAdmin):
     list_filter = ["shop__platform"]
     search_fields = ["shop__name", "shop__shop_id", "shop__owner__email", "=counted_as"]
     list_select_related = ["shop__platform", "item"]
-    date_hierarchy = "created_at"
 
     @admin.display(description=_("platform"), ordering="shop__platform")
     def platform(self, entry):

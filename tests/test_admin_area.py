@@ -580,6 +580,19 @@ def test_the_django_admin_lists_open_search_and_do_not_grow_with_their_rows(
     assert client.get(url + "?q=Demo").status_code == 200
 
 
+def test_the_django_admins_complaint_list_counts_each_complaints_listings(client, admin_user, holder, reviewer,
+                                                                          shop_owner, run_tasks):
+    client.force_login(admin_user)
+    some_workflow(holder, reviewer, shop_owner, run_tasks, n=1)  # one complaint of two listings, one of one
+    changelist = reverse("admin:complaints_complaint_changelist")
+
+    def listings(query: str = "") -> list[str]:
+        return re.findall(r'<td class="field-listings">(\d+)</td>', client.get(changelist + query).content.decode())
+
+    assert sorted(listings()) == ["1", "2"]
+    assert listings("?o=7") == ["1", "2"] and listings("?o=-7") == ["2", "1"]  # sortable by the count (column 7)
+
+
 def test_the_django_admin_keeps_the_workflows_records_read_only(client, admin_user, holder, reviewer, shop_owner,
                                                                 run_tasks):
     client.force_login(admin_user)
