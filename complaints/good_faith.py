@@ -91,12 +91,20 @@ def _record_counts(since: dt.datetime, until: dt.datetime) -> dict:
     }
 
 
+def _counted(since: dt.datetime, until: dt.datetime) -> Q:
+    """The items a record over the window can count (each aggregate of ``_record_counts`` filters within these): read
+    through their indexes, instead of every item of every complainant (0.5 s a query at a million items)."""
+    return (Q(decided_at__gte=since, decided_at__lt=until)
+            | Q(state=State.WITHDRAWN, state_since__gte=since, state_since__lt=until))
+
+
 def records_of(complainant_ids, *, as_of: dt.datetime | None = None, reason: str = "") -> dict[int, Record]:
     """The record of each complainant over the window ending ``as_of`` (one query for any number of them);
     ``reason`` narrows it to complaints of that reason (the domain measures per reason too)."""
     complainant_ids = list(complainant_ids)  # read twice: a generator would be empty the second time
     until = as_of or timezone.now()
-    items = ComplaintItem.objects.filter(complaint__complainant_id__in=complainant_ids)
+    items = ComplaintItem.objects.filter(_counted(window_start(until), until),
+                                         complaint__complainant_id__in=complainant_ids)
     if reason:
         items = items.filter(complaint__reason=reason)
     rows = items.values("complaint__complainant_id").annotate(**_record_counts(window_start(until), until))
@@ -107,7 +115,8 @@ def records_of(complainant_ids, *, as_of: dt.datetime | None = None, reason: str
 def record_by_reason(complainant: User, *, as_of: dt.datetime | None = None) -> dict[str, Record]:
     """The complainant's record per complaint reason (one query)."""
     until = as_of or timezone.now()
-    rows = (ComplaintItem.objects.filter(complaint__complainant=complainant).values("complaint__reason")
+    rows = (ComplaintItem.objects.filter(_counted(window_start(until), until), complaint__complainant=complainant)
+            .values("complaint__reason")
             .annotate(**_record_counts(window_start(until), until)).order_by("complaint__reason"))
     return {row.pop("complaint__reason"): Record(**row) for row in rows if row["decided"] or row["withdrawn"]}
 
@@ -117,7 +126,7 @@ def complainant_records(*, as_of: dt.datetime | None = None, search: str = "", e
     ``complainant_id`` and the record's counts (one grouped query; a page of them is one query).
     ``eligible_only`` keeps those meeting the entry criteria."""
     until = as_of or timezone.now()
-    items = ComplaintItem.objects.filter(complaint__complainant__isnull=False)
+    items = ComplaintItem.objects.filter(_counted(window_start(until), until), complaint__complainant__isnull=False)
     if search:
         items = items.filter(Q(complaint__complainant__complainant_name__icontains=search)
                              | Q(complaint__complainant__email__icontains=search))
