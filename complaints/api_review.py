@@ -79,7 +79,7 @@ class QueueEntrySerializer(serializers.Serializer):
         return bool(item.claimed_by_id and item.claimed_until and item.claimed_until > timezone.now())
 
     def get_claimed_by(self, item) -> str | None:
-        return item.claimed_by.email if self._claim_runs(item) else None
+        return item.claim_holder_email if self._claim_runs(item) else None  # selectors._review_rows
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_claimed_until(self, item):

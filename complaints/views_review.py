@@ -235,7 +235,7 @@ class QueueRow:
     """One line of the queue: the item, whose claim it is under, and how it stands against its due day."""
 
     item: ComplaintItem
-    holder: User | None  # the other reviewer whose claim runs
+    holder_email: str | None  # the other reviewer whose claim runs
     mine: bool  # claimed by the reviewer looking
     overdue: bool
     working_days: int | None  # left until the due day, or past it when overdue
@@ -243,7 +243,8 @@ class QueueRow:
     @classmethod
     def of(cls, item: ComplaintItem, *, reviewer: User, now, today) -> "QueueRow":
         due = item.due_on
-        return cls(item=item, holder=selectors.claim_holder(item, reviewer, now),
+        return cls(item=item,
+                   holder_email=item.claim_holder_email if selectors.claimed_by_another(item, reviewer, now) else None,
                    mine=bool(item.claimed_by_id == reviewer.pk and item.claimed_until and item.claimed_until > now),
                    overdue=bool(due and due < today),
                    working_days=abs(workdays.working_days_between(today, due)) if due else None)
@@ -271,17 +272,20 @@ def review_items(request):
             "%(n)s item claimed for %(minutes)s minutes.", "%(n)s items claimed for %(minutes)s minutes.",
             len(claimed)) % {"n": len(claimed), "minutes": settings.IPP_REVIEW_CLAIM_MINUTES})
         return redirect("review_item", item_id=claimed[0])
-    page = Paginator(selectors.review_queue(filters, reviewer=request.user), form.page_size()).get_page(
-        request.GET.get("page"))
+    filtered = filters != selectors.QueueFilters(state=filters.state, sort=filters.sort)
+    tab = {State.IN_REVIEW: "complaint_items", State.IN_DECISION: "item_decisions",
+           selectors.SPOT_CHECKS: "spot_checks"}.get(filters.state, "")
+    counts = queue_counts()
+    paginator = Paginator(selectors.review_queue(filters, reviewer=request.user), form.page_size())
+    if tab and not filtered:
+        paginator.count = counts[tab]  # the same items as the tab's count: not counted twice (81,864 rows)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     now, today = timezone.now(), workdays.today_in_china()
     return render(request, "complaints/review_items.html", {
         "form": form, "page": page, "query": query.urlencode(), "state": filters.state,
-        "filtered": filters != selectors.QueueFilters(state=filters.state, sort=filters.sort),
-        "tab": {State.IN_REVIEW: "complaint_items", State.IN_DECISION: "item_decisions",
-                selectors.SPOT_CHECKS: "spot_checks"}.get(filters.state, ""),
-        "counts": queue_counts(), "today": today,
+        "filtered": filtered, "tab": tab, "counts": counts, "today": today,
         "rows": [QueueRow.of(row, reviewer=request.user, now=now, today=today) for row in page.object_list],
         "my_claims": ComplaintItem.objects.filter(claimed_by=request.user, claimed_until__gt=now,
                                                   state__in=selectors.AWAITING_REVIEWER).count(),

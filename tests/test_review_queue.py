@@ -87,6 +87,20 @@ def test_the_queue_lists_the_longest_waiting_first_and_each_filter_narrows_it(cl
     assert "No item matches these filters." in queue_page(client, reviewer, "state=in_review&platform=tmall")
 
 
+def test_the_queue_pages_and_totals_the_whole_tab_or_only_what_the_filters_keep(client, reviewer, holder, right):
+    waiting_items(holder, right, 27, hours_ago=10)
+    waiting_items(holder, right, 3, platform="lazada", hours_ago=5)
+
+    def total(html: str) -> str:
+        return re.search(r'id="queue-total">([^<]+)<', html).group(1)
+
+    first, second = queue_page(client, reviewer), queue_page(client, reviewer, "state=in_review&page=2")
+    assert (len(listed(first)), len(listed(second)), total(first)) == (25, 5, "30 items")
+    assert not set(listed(first)) & set(listed(second))
+    lazada = queue_page(client, reviewer, "state=in_review&platform=lazada")
+    assert (len(listed(lazada)), total(lazada)) == (3, "3 items")
+
+
 def test_complainant_good_faith_and_overdue_filters(client, reviewer, holder, right):
     rival = make_user("rival@example.com", name="Rival Brand Ltd", verified_by=reviewer)
     rival_right = approve_ipr(make_ipr(rival, number="30999999"), reviewer=reviewer)
