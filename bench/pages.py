@@ -1,5 +1,6 @@
-"""Measures 1 and 2, in this process through Django's test Client (the whole stack but the HTTP server):
-filing a 200-listing complaint through the API, and the reviewers' queue and Manage Complaints pages.
+"""Measures in this process through Django's test Client (the whole stack but the HTTP server): filing a
+200-listing complaint through the API (1), the reviewers' queue and Manage Complaints pages (2), the listing search,
+and the dashboard's own latency beside its throughput (5).
 
 The client sends ``X-Forwarded-Proto: https`` as the production proxy does, so the production
 security settings (HTTPS redirect, secure cookies) stay as they are.

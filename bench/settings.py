@@ -4,7 +4,7 @@ What differs from production is only what the benchmark needs: its database and 
 database (``BENCH_DATABASE_URL``, ``BENCH_REDIS_URL``, set by ``bench/run.py``), its own
 state and static folders under ``var/bench/``, the host names it is reached by, a filing
 rate limit that does not stop 50 filings a minute from one account, and a URLconf that
-adds the bare view (``bench/urls.py``). Production code gets none of it.
+adds the two pages measure 5 compares the dashboard with (``bench/urls.py``). Production code gets none of it.
 """
 
 import os

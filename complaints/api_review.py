@@ -7,7 +7,6 @@ decision the item's state does not allow (now: someone may have decided it first
 """
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -75,15 +74,12 @@ class QueueEntrySerializer(serializers.Serializer):
     claimed_by = serializers.SerializerMethodField(help_text="The email of the reviewer whose claim runs; null if none.")
     claimed_until = serializers.SerializerMethodField(help_text="When that claim lapses; null if none.")
 
-    def _claim_runs(self, item) -> bool:
-        return bool(item.claimed_by_id and item.claimed_until and item.claimed_until > timezone.now())
-
     def get_claimed_by(self, item) -> str | None:
-        return item.claim_holder_email if self._claim_runs(item) else None  # selectors._review_rows
+        return item.claim_holder_email if item.claim_runs() else None  # selectors._review_rows
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_claimed_until(self, item):
-        return serializers.DateTimeField().to_representation(item.claimed_until) if self._claim_runs(item) else None
+        return serializers.DateTimeField().to_representation(item.claimed_until) if item.claim_runs() else None
 
 
 class QueueFilterSerializer(serializers.Serializer):

@@ -381,6 +381,13 @@ class ComplaintItem(models.Model):
     def __str__(self) -> str:
         return f"Item {self.pk} ({self.state})"
 
+    def claim_runs(self, now=None) -> bool:
+        """Whether a reviewer's claim on the item still runs (``claimed_by``); it lapses at ``claimed_until``."""
+        return bool(self.claimed_by_id and self.claimed_until and self.claimed_until > (now or timezone.now()))
+
+    def claimed_by_reviewer(self, reviewer, now=None) -> bool:
+        return self.claim_runs(now) and self.claimed_by_id == reviewer.pk
+
 
 class CounterNotice(models.Model):
     """The seller's answer to a notice: why the listing does not infringe, under penalty of perjury."""

@@ -327,9 +327,7 @@ def review_row(item_id: int) -> ComplaintItem | None:
 
 def claimed_by_another(item: ComplaintItem, reviewer: User, now=None) -> bool:
     """Whether another reviewer's claim on ``item`` still runs (the reviewer's own claim is no obstacle)."""
-    now = now or timezone.now()
-    return bool(item.claimed_by_id and item.claimed_by_id != reviewer.pk and item.claimed_until
-                and item.claimed_until > now)
+    return item.claim_runs(now) and item.claimed_by_id != reviewer.pk
 
 
 def claim_holder(item: ComplaintItem, reviewer: User, now=None) -> User | None:

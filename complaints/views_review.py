@@ -172,8 +172,7 @@ def _review_item_page(request, item: ComplaintItem, form, siblings):
         "letter_ok": ipr.letter_authorises(today) if ipr and ipr.needs_letter else None,
         "today": today,
         "claim_holder": holder,
-        "claimed_by_me": (item.claimed_by_id == request.user.pk and item.claimed_until
-                          and item.claimed_until > timezone.now()),
+        "claimed_by_me": item.claimed_by_reviewer(request.user),
         "seller": selectors.seller_record(item.listing.shop),
         "siblings": [(sibling, selectors.claim_holder(sibling, request.user)) for sibling in siblings],
         "next_item": following,
@@ -245,7 +244,7 @@ class QueueRow:
         due = item.due_on
         return cls(item=item,
                    holder_email=item.claim_holder_email if selectors.claimed_by_another(item, reviewer, now) else None,
-                   mine=bool(item.claimed_by_id == reviewer.pk and item.claimed_until and item.claimed_until > now),
+                   mine=item.claimed_by_reviewer(reviewer, now),
                    overdue=bool(due and due < today),
                    working_days=abs(workdays.working_days_between(today, due)) if due else None)
 

@@ -27,7 +27,8 @@ def _fail_open(fallback):
             try:
                 return method(self, *args, **kwargs)
             except UNREACHABLE:
-                logger.warning("Redis cache unreachable in %s: rate limits are not counted until it is back",
+                logger.warning("Redis cache unreachable in %s: rate limits do not count and figures are recounted until "
+                               "it is back",
                                method.__name__, exc_info=True)
                 return fallback(*args, **kwargs) if callable(fallback) else fallback
         return guarded
@@ -36,10 +37,10 @@ def _fail_open(fallback):
 
 class FailOpenRedisCache(RedisCache):
     get = _fail_open(lambda key, default=None, version=None: default)(RedisCache.get)
-    get_many = _fail_open({})(RedisCache.get_many)
+    get_many = _fail_open(lambda *args, **kwargs: {})(RedisCache.get_many)  # a new dict each time: callers may fill it
     has_key = _fail_open(False)(RedisCache.has_key)
     set = _fail_open(None)(RedisCache.set)
-    set_many = _fail_open([])(RedisCache.set_many)
+    set_many = _fail_open(lambda *args, **kwargs: [])(RedisCache.set_many)
     add = _fail_open(True)(RedisCache.add)  # as if stored: a limit starts counting once Redis is back
     touch = _fail_open(False)(RedisCache.touch)
     delete = _fail_open(False)(RedisCache.delete)

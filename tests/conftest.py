@@ -5,7 +5,6 @@ import io
 import logging
 import os
 import shutil
-import time
 from uuid import uuid4
 
 import pytest
@@ -21,6 +20,8 @@ from accounts import services
 from accounts.models import User
 from ipp.celery import app
 from ipp.documents import PDF, PNG, CheckedUpload
+
+from .polling import wait_until as wait_for  # noqa: F401 (the tests import it from here)
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -245,12 +246,14 @@ def put_platforms_back():
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache_after_each_test():
-    """What one test left in the (per-process) cache, a holder's kept figures or a throttle's count, is not the
-    next test's: its rows, even their ids, may be another's."""
-    yield
+def _empty_cache():
+    """Each test starts and ends with an empty (per-process) cache: what another left there, a throttle's or
+    allauth's rate-limit counts or a holder's kept figures, is not this test's (its rows, even their ids, may be
+    another's)."""
     from django.core.cache import cache
 
+    cache.clear()
+    yield
     cache.clear()
 
 
@@ -265,16 +268,6 @@ def _english_after_each_test():
 
 # --- A real Celery worker on the test Redis (issues 2-5) ------------------------------------------------------
 
-def wait_for(condition, *, timeout=20.0, interval=0.1, message="condition"):
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {message}")
-        time.sleep(interval)
 
 
 def _drop_connections() -> None:

@@ -12,7 +12,6 @@ what one test changes (a withdrawal, a deleted draft) is undone before the next.
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -95,12 +94,6 @@ def _build_world():
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     yield from built_once(django_db_blocker, _build_world)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counters live in the cache: each test starts with none used."""
-    cache.clear()
 
 
 RIGHTS_HOLDERS = {"anonymous": LOGIN, "holder_a": OK, "holder_b": OK, "agent": OK, "newcomer": OK, "*": FORBIDDEN}

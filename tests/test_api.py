@@ -9,7 +9,6 @@ import time
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,12 +26,6 @@ pytestmark = pytest.mark.django_db
 
 TOKEN_URL = "/api/v1/auth/token/"
 COMPLAINTS_URL = "/api/v1/complaints/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counters live in the cache: each test starts with none used."""
-    cache.clear()
 
 
 

@@ -31,6 +31,7 @@ from accounts.models import User
 from complaints import services
 
 from .conftest import (
+    api_as,
     approve_ipr,
     built_once,
     checked_png,
@@ -92,15 +93,15 @@ def _build_world() -> dict:
     # Listings to file about (the holder's filing examples may use them).
     for n in range(3):
         make_listing("taobao", title=f"FUZZ fresh {n}", shop_name="Other Shop")
-    tokens = {role: Token.objects.create(user=user).key
-              for role, user in {"holder": holder, "seller": seller, "reviewer": reviewer}.items()}
+    users = {"holder": holder, "seller": seller, "reviewer": reviewer}
+    tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
     # Each role's own objects, by path parameter: where its examples aim half the time.
     ids = {
         "holder": {"id": complaint.pk, "item_id": countered.pk},
         "seller": {"item_id": notified.pk},
         "reviewer": {"item_id": in_review.pk},
     }
-    return {"tokens": tokens, "ids": ids, "right": right}
+    return {"users": users, "tokens": tokens, "ids": ids, "right": right}
 
 
 @pytest.fixture(scope="module")
@@ -128,11 +129,6 @@ def wsgi_app(settings):
 @pytest.fixture
 def api_schema(wsgi_app):
     return schemathesis.openapi.from_wsgi(SCHEMA_PATH, wsgi_app)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
 
 
 def test_the_fuzzed_operations_are_every_operation_of_the_schema(world, api_schema):
@@ -175,17 +171,9 @@ def test_invalid_requests_get_answers_the_schema_describes(world, api_schema, ro
 
 # --- What the fuzzing found, each pinned by a plain example ---------------------------------------------
 
-def _token_client(world, role):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {world['tokens'][role]}")
-    return client
-
-
 @pytest.mark.parametrize("path", ["/api/v1/iprs/-1/", "/api/v1/complaints/1.5/", "/api/v1/nothing-here/"])
 def test_an_api_address_that_matches_no_operation_answers_json_not_an_html_page(world, path):
-    response = _token_client(world, "holder").get(path)
+    response = api_as(world["users"]["holder"]).get(path)
     assert (response.status_code, response["Content-Type"]) == (404, "application/json")
     assert response.json() == {"detail": "Not found."}
 
@@ -196,12 +184,12 @@ def test_a_page_address_that_matches_nothing_still_answers_the_portals_page(clie
 
 
 def test_a_page_past_the_last_answers_404_as_the_schema_says(world):
-    response = _token_client(world, "holder").get("/api/v1/iprs/?page=99")
+    response = api_as(world["users"]["holder"]).get("/api/v1/iprs/?page=99")
     assert (response.status_code, response.json()) == (404, {"detail": "Invalid page."})
 
 
 def test_an_evidence_entry_that_is_not_a_file_is_one_message_in_the_evidence_list(world):
-    holder = _token_client(world, "holder")
+    holder = api_as(world["users"]["holder"])
     response = holder.post("/api/v1/complaints/", {
         "platform": "taobao", "ipr": world["right"].pk, "reason": "counterfeit",
         "urls": make_listing("taobao").url, "evidence": ["not a file", "nor this"]}, format="multipart")
@@ -212,6 +200,6 @@ def test_an_evidence_entry_that_is_not_a_file_is_one_message_in_the_evidence_lis
 
 
 def test_item_ids_that_are_not_numbers_are_messages_in_the_items_list(world):
-    reviewer = _token_client(world, "reviewer")
+    reviewer = api_as(world["users"]["reviewer"])
     response = reviewer.post("/api/v1/review/claims/release/", {"items": [3, "three"]}, format="json")
     assert (response.status_code, response.json()) == (400, {"items": ["Entry 2: A valid integer is required."]})

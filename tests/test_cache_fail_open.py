@@ -5,10 +5,8 @@ import logging
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from .conftest import approve_ipr, make_ipr, make_listing
+from .conftest import api_as, approve_ipr, make_ipr, make_listing
 
 NOWHERE = {"default": {"BACKEND": "ipp.cache.FailOpenRedisCache", "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens
                        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
@@ -28,10 +26,8 @@ def test_every_cache_call_answers_as_a_miss_and_logs_when_redis_is_unreachable(c
 @pytest.mark.django_db
 def test_a_complaint_is_filed_through_the_throttled_api_while_the_cache_is_down(holder, reviewer):
     right = approve_ipr(make_ipr(holder), reviewer=reviewer)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=holder).key}")
+    client = api_as(holder)
     with override_settings(CACHES=NOWHERE):
-        caches["default"].close()
         response = client.post("/api/v1/complaints/", {
             "platform": "taobao", "ipr": right.pk, "reason": "counterfeit", "urls": make_listing().url}, format="json")
     assert response.status_code == 201, response.content

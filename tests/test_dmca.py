@@ -4,7 +4,6 @@ import re
 
 import pytest
 from django.core import mail, signing
-from django.core.cache import cache
 from django.urls import reverse
 
 from complaints import dmca
@@ -13,14 +12,6 @@ from complaints.models import Complaint, ComplaintItem, ComplaintItemEvent, Dmca
 from .conftest import LISTING_URLS, make_listing, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    # The rate limits live in the cache, which outlives a test's database transaction.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

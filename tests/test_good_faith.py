@@ -14,7 +14,6 @@ import itertools
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
@@ -854,7 +853,6 @@ def test_the_filing_page_shows_a_suspended_complainant_the_reason(client, suspen
 
 
 def test_the_api_refuses_a_suspended_complainants_complaint_with_the_reason(suspended, holder, right, listing):
-    cache.clear()  # the API's throttle counters
     response = api_as(holder).post("/api/v1/complaints/", {"platform": "taobao", "ipr": right.pk,
                                                             "reason": "counterfeit", "urls": listing.url}, format="json")
 

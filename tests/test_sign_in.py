@@ -145,19 +145,10 @@ def test_signing_in_with_an_emailed_code_from_a_new_device_asks_for_no_second_co
 
 # --- Rate limits (ACCOUNT_RATE_LIMITS): past each, the request is refused and nothing is sent -----------------
 
-@pytest.fixture
-def fresh_rate_limits():
-    """allauth counts in the cache, which outlives a test's transaction."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
 
 @pytest.mark.django_db
 def test_sign_in_posts_from_one_address_past_30_a_minute_get_429_and_another_address_still_signs_in(
-        client, holder, fresh_rate_limits):
+        client, holder):
     from django.test import Client
 
     # Wrong passwords for other addresses: the per-account limit is not what stops them.
@@ -169,7 +160,7 @@ def test_sign_in_posts_from_one_address_past_30_a_minute_get_429_and_another_add
 
 
 @pytest.mark.django_db
-def test_sign_in_codes_for_one_address_past_3_a_minute_are_refused_and_no_more_are_sent(holder, fresh_rate_limits):
+def test_sign_in_codes_for_one_address_past_3_a_minute_are_refused_and_no_more_are_sent(holder):
     """allauth answers this limit on the form (not 429): the fourth browser asking is told, and no code is sent."""
     from django.test import Client
 
@@ -183,8 +174,7 @@ def test_sign_in_codes_for_one_address_past_3_a_minute_are_refused_and_no_more_a
 
 
 @pytest.mark.django_db
-def test_password_reset_requests_for_one_address_past_5_a_minute_get_429_and_send_no_more(client, holder,
-                                                                                         fresh_rate_limits):
+def test_password_reset_requests_for_one_address_past_5_a_minute_get_429_and_send_no_more(client, holder):
     mail.outbox.clear()
     answers = [client.post(reverse("account_reset_password"), {"email": holder.email},
                            REMOTE_ADDR="203.0.113.52").status_code for _attempt in range(6)]

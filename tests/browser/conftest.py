@@ -118,3 +118,10 @@ def _drain_queue(*, run: bool) -> list[str]:
 def run_enqueued_tasks() -> list[str]:
     """Be the Celery worker: run every task the portal has enqueued so far; their names."""
     return _drain_queue(run=True)
+
+
+def press(page, key: str) -> None:
+    """A key pressed on the page, as a reviewer working the queue does: once the page's script listens (it is
+    deferred, so a page shows its heading a moment before)."""
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press(key)

@@ -26,7 +26,7 @@ from complaints.models import (
     SpotCheck,
 )
 from ipp.models import Notification
-from tests.browser.conftest import run_enqueued_tasks, shot
+from tests.browser.conftest import press, run_enqueued_tasks, shot
 from tests.browser.test_ipr import field, messages, nav, sign_in
 from tests.conftest import approve_ipr, make_ipr, make_listing, make_user
 
@@ -59,11 +59,6 @@ def expect_record(row, figures: list[str]) -> None:
     """The record's columns: decided, taken down, rejected, counter-notice upheld, withdrawn."""
     for cell, figure in zip(record_cells(row), figures, strict=True):
         expect(cell).to_have_text(figure)
-
-
-def press(page: Page, key: str) -> None:
-    page.wait_for_load_state("domcontentloaded")  # the deferred script listens for keys from then on
-    page.keyboard.press(key)
 
 
 # --- Data -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from accounts.models import User
 from complaints import services
 from complaints.models import Complaint, ComplaintItem, ComplaintItemEvent
 from ipp.workdays import today_in_china
-from tests.browser.conftest import run_enqueued_tasks, shot
+from tests.browser.conftest import press, run_enqueued_tasks, shot
 from tests.browser.test_ipr import field, messages, nav, sign_in
 from tests.conftest import approve_ipr, make_ipr, make_listing, make_user
 
@@ -68,13 +68,6 @@ def filter_platform(page: Page, label: str) -> None:
 def expect_on_item(page: Page, item: ComplaintItem) -> None:
     expect(page).to_have_url(item_url(item))
     expect(page.get_by_role("heading", level=1)).to_have_text(item.listing.title)
-
-
-def press(page: Page, key: str) -> None:
-    """A key pressed on the page, as a reviewer working the queue does: once the page's script listens (it is
-    deferred, so a page shows its heading a moment before)."""
-    page.wait_for_load_state("domcontentloaded")
-    page.keyboard.press(key)
 
 
 # --- Data -----------------------------------------------------------------------------------

@@ -34,10 +34,11 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
+
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the venv's bin (gunicorn, celery)
@@ -47,22 +48,6 @@ SETUP_SCRIPT = Path(__file__).resolve().parent / "setup_data.py"
 # The portal's settings read these; a test run's own values must not leak into the processes.
 _OWN_ENV = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE", "IPP_VAR_DIR", "DEBUG",
             "SECRET_KEY", "CONN_MAX_AGE", "EMAIL_URL", "STORAGE", "STATIC_ROOT", "IPP_TEST_DB_NAME")
-
-
-class Timeout(AssertionError):
-    pass
-
-
-def wait_until(condition: Callable[[], Any], *, timeout: float, interval: float = 0.1, message: str = "condition"):
-    """Poll ``condition`` until it returns something truthy; raise ``Timeout`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise Timeout(f"timed out after {timeout:g} s waiting for {message}")
-        time.sleep(interval)
 
 
 def free_port() -> int:

@@ -23,7 +23,9 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from .stack import children_of, file_complaint, states_of, wait_until
+from tests.polling import wait_until
+
+from .stack import children_of, file_complaint, states_of
 
 EXPECTED = {"dashboard": 200, "filing": 201, "review queue": 200, "health": 200}
 BASELINE = 5  # answers of each kind before the restart

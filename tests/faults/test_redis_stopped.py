@@ -17,7 +17,9 @@ the same worker process, which reconnected by itself.
 
 import pytest
 
-from .stack import file_complaint, states_of, wait_until
+from tests.polling import wait_until
+
+from .stack import file_complaint, states_of
 
 ROUNDS = ("before", "during", "after")  # Redis up, Redis killed, Redis started again
 FILINGS_PER_ROUND = 10

@@ -20,10 +20,11 @@ import datetime as dt
 
 import pytest
 
-from .stack import wait_until
+from complaints.workflow import BATCH_SIZE
+from tests.polling import wait_until
 
 ITEMS = 10_000
-BATCH = 2_000  # complaints.workflow.BATCH_SIZE: the sweep moves and commits this many at a time
+BATCH = BATCH_SIZE  # the sweep moves and commits this many at a time
 
 
 @pytest.mark.timeout(900)
